@@ -1,0 +1,3 @@
+export * from './producer';
+export * from './admin';
+export * from './lag';

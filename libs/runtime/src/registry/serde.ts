@@ -1,0 +1,170 @@
+import * as avro from 'avsc';
+import { loadSchemas, naming, TOPICS, type Naming, type SchemaName, type TopicKey } from '@sluice/contracts';
+import { RegistryClient } from './client';
+
+/** Confluent wire format: magic byte 0, 4-byte big-endian schema id, Avro binary body. */
+export const MAGIC_BYTE = 0;
+export const HEADER_BYTES = 5;
+
+export class DecodeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DecodeError';
+  }
+}
+
+export class ValidationError extends Error {
+  constructor(
+    readonly schema: string,
+    readonly problems: string[],
+  ) {
+    super(`${schema} is invalid: ${problems.join('; ')}`);
+    this.name = 'ValidationError';
+  }
+}
+
+function describeType(type: avro.Type): string {
+  const name = type.typeName;
+  if (name === 'union:unwrapped' || name === 'union:wrapped') return (type as avro.types.UnwrappedUnionType).types.map(describeType).join(' or ');
+  if (name === 'enum') return `one of ${(type as avro.types.EnumType).symbols.join(', ')}`;
+  if (name === 'record' || name === 'error') return `a ${type.name?.split('.').pop()} object`;
+  if (name === 'long' || name === 'int') return `an integer (${name})`;
+  if (name === 'array') return 'an array';
+  if (name === 'map') return 'an object of string keys';
+  if (type.typeName === 'logical:timestamp-millis') return 'a timestamp in epoch milliseconds';
+  return name;
+}
+
+/** Every problem in `value` against `type`, each naming the field path and what was expected. */
+export function validationProblems(type: avro.Type, value: unknown): string[] {
+  const problems: string[] = [];
+  type.isValid(value, {
+    errorHook(path: string[], got: unknown, expected: avro.Type) {
+      const where = path.length ? path.join('.') : '(record)';
+      const shown = got === undefined ? 'nothing' : JSON.stringify(got)?.slice(0, 60);
+      problems.push(`field "${where}": expected ${describeType(expected)}, got ${shown}`);
+    },
+  });
+  return problems;
+}
+
+/**
+ * Encodes and decodes values of Sluice's topics. Writer schemas are registered under the topic's
+ * subject at start; readers resolve any schema id found on the wire against the contract's schema, so
+ * records written by other Confluent-compatible producers (older or newer compatible versions) decode.
+ */
+export class AvroSerde {
+  private readonly ids = new Map<TopicKey, number>();
+  private readonly resolvers = new Map<string, { id: number; reader: avro.Type; writer: avro.Type; resolver: ReturnType<avro.Type['createResolver']> | null }>();
+  private readonly writers = new Map<number, Promise<avro.Type>>();
+  readonly naming: Naming;
+
+  constructor(
+    readonly registry: RegistryClient,
+    prefix = '',
+  ) {
+    this.naming = naming(prefix);
+  }
+
+  static schemaOf(key: TopicKey): SchemaName {
+    const schema = TOPICS[key].schema;
+    if (!schema) throw new Error(`topic ${key} carries no Avro schema`);
+    return schema;
+  }
+
+  typeOf(key: TopicKey): avro.Type {
+    return loadSchemas().types[AvroSerde.schemaOf(key)];
+  }
+
+  /** Register the contract schema of each topic under its subject; refuses incompatible changes. */
+  async register(keys: TopicKey[]): Promise<void> {
+    const { canonical } = loadSchemas();
+    for (const key of keys) {
+      if (this.ids.has(key)) continue;
+      const id = await this.registry.register(this.naming.subject(key), canonical[AvroSerde.schemaOf(key)]);
+      this.ids.set(key, id);
+    }
+  }
+
+  schemaId(key: TopicKey): number {
+    const id = this.ids.get(key);
+    if (id === undefined) throw new Error(`schema of topic ${key} is not registered; call register([${JSON.stringify(key)}]) first`);
+    return id;
+  }
+
+  encode(key: TopicKey, value: unknown): Buffer {
+    const type = this.typeOf(key);
+    const id = this.schemaId(key);
+    let body: Buffer;
+    try {
+      body = type.toBuffer(value);
+    } catch {
+      throw new ValidationError(AvroSerde.schemaOf(key), validationProblems(type, value));
+    }
+    const out = Buffer.allocUnsafe(HEADER_BYTES + body.length);
+    out[0] = MAGIC_BYTE;
+    out.writeUInt32BE(id, 1);
+    body.copy(out, HEADER_BYTES);
+    return out;
+  }
+
+  private writerType(id: number): Promise<avro.Type> {
+    let p = this.writers.get(id);
+    if (!p) {
+      p = this.registry.schemaById(id).then((s) => avro.Type.forSchema(JSON.parse(s) as avro.Schema, { wrapUnions: false }));
+      p.catch(() => this.writers.delete(id));
+      this.writers.set(id, p);
+    }
+    return p;
+  }
+
+  /** Prepare resolvers for the schema ids in `buffers` so decodeSync can run without awaiting. */
+  async prepare(key: TopicKey, buffers: Array<Buffer | null | undefined>): Promise<void> {
+    const seen = new Set<number>();
+    for (const b of buffers) {
+      if (!b || b.length < HEADER_BYTES || b[0] !== MAGIC_BYTE) continue;
+      const id = b.readUInt32BE(1);
+      if (seen.has(id) || this.resolvers.has(`${key}:${id}`)) continue;
+      seen.add(id);
+      try {
+        await this.resolverFor(key, id);
+      } catch {
+        // Left for decodeSync to report against the record it concerns.
+      }
+    }
+  }
+
+  private async resolverFor(key: TopicKey, id: number) {
+    const cacheKey = `${key}:${id}`;
+    const hit = this.resolvers.get(cacheKey);
+    if (hit) return hit;
+    const reader = this.typeOf(key);
+    const writer = await this.writerType(id);
+    const same = writer.equals(reader);
+    const entry = { id, reader, writer, resolver: same ? null : reader.createResolver(writer) };
+    this.resolvers.set(cacheKey, entry);
+    return entry;
+  }
+
+  /** Decode a value whose writer schema was prepared; throws DecodeError naming what is wrong. */
+  decodeSync<T>(key: TopicKey, buffer: Buffer | null | undefined): T {
+    if (!buffer || buffer.length === 0) throw new DecodeError('value is empty (tombstone); expected a Confluent-framed Avro record');
+    if (buffer.length < HEADER_BYTES || buffer[0] !== MAGIC_BYTE) {
+      throw new DecodeError(`value does not start with the Confluent wire header (magic byte 0 and a 4-byte schema id); first byte is ${buffer[0]}`);
+    }
+    const id = buffer.readUInt32BE(1);
+    const entry = this.resolvers.get(`${key}:${id}`);
+    if (!entry) throw new DecodeError(`schema id ${id} is unknown to the registry or cannot be read as ${AvroSerde.schemaOf(key)}`);
+    try {
+      const body = buffer.subarray(HEADER_BYTES);
+      return (entry.resolver ? entry.reader.fromBuffer(body, entry.resolver) : entry.reader.fromBuffer(body)) as T;
+    } catch (err) {
+      throw new DecodeError(`Avro body does not match schema id ${id} (${AvroSerde.schemaOf(key)}): ${(err as Error).message}`);
+    }
+  }
+
+  async decode<T>(key: TopicKey, buffer: Buffer | null | undefined): Promise<T> {
+    await this.prepare(key, [buffer]);
+    return this.decodeSync<T>(key, buffer);
+  }
+}

@@ -1,0 +1,468 @@
+import * as Kafka from 'node-rdkafka';
+import { naming as makeNaming, STAGE_INPUTS, type TopicKey } from '@sluice/contracts';
+import { createLogger, type Logger } from '../log';
+import { stageMetrics } from '../metrics';
+import { AvroSerde, RegistryClient } from '../registry';
+import { ReliableProducer, type OutRecord } from '../kafka/producer';
+import { kafkaAdminClient, ensureTopics } from '../kafka/admin';
+import { LagTracker } from '../kafka/lag';
+import { deadLetter } from './dead-letter';
+import type { BatchOutcome, InRecord, Produce, StageContext, StageDefinition, StageOptions, TopicPartition } from './types';
+
+interface PartitionState {
+  topic: string;
+  topicKey: TopicKey;
+  partition: number;
+  queue: Kafka.Message[];
+  paused: boolean;
+  /** Next offset to commit once the records before it are done. */
+  commitOffset: number | null;
+}
+
+const tpKey = (topic: string, partition: number) => `${topic}:${partition}`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface RunningStage {
+  readonly context: StageContext;
+  readonly producer: ReliableProducer;
+  /** Currently assigned partitions. */
+  assignment(): TopicPartition[];
+  /** Records consumed and not yet committed. */
+  inFlight(): number;
+  isReady(): boolean;
+  /** Leave the group (for a coordinated replay) and stay out until resume(). */
+  leaveGroup(): Promise<void>;
+  rejoinGroup(): Promise<void>;
+  /** Finish in-flight work, commit, leave the group, disconnect. */
+  stop(): Promise<void>;
+  /** Resolves when the stage stopped by itself after a fatal error. */
+  readonly failed: Promise<Error>;
+}
+
+/**
+ * The one consume → handle → produce → commit loop every consuming stage runs.
+ *
+ * A poller fills per-partition queues; a partition whose queue reaches its bound is paused until it
+ * drains, so memory stays bounded however slow the handler is. A single processor takes batches across
+ * partitions (flushing at batchSize records or batchWaitMs after the first record arrived), hands them
+ * to the handler, produces the outputs and dead letters, waits until the broker acknowledged all of
+ * them, and only then commits the offsets: at least once between stages.
+ */
+export async function startStage<T>(def: StageDefinition<T>, options: StageOptions): Promise<RunningStage> {
+  const logger = options.logger ?? createLogger(def.stage);
+  const names = makeNaming(options.prefix ?? '');
+  const inputs = def.inputs ?? STAGE_INPUTS[def.stage];
+  const group = names.group(def.stage);
+  const instance = options.clientId ?? `${def.stage}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  const batchSize = options.batchSize ?? 1000;
+  const batchWaitMs = options.batchWaitMs ?? 20;
+  const perPartitionMax = options.maxInFlightPerPartition ?? 5000;
+  const resumeBelow = Math.floor(perPartitionMax / 2);
+  const maxAttempts = options.maxAttempts ?? 5;
+  const backoffMs = options.retryBackoffMs ?? 100;
+  const backoffMaxMs = options.retryBackoffMaxMs ?? 10_000;
+  const labels = { stage: def.stage };
+
+  const serde = new AvroSerde(new RegistryClient(options.registryUrl), options.prefix ?? '');
+  const context: StageContext = { logger, naming: names, serde, instance };
+  const admin = kafkaAdminClient(options.brokers, `${instance}-admin`, logger);
+  await admin.connect();
+  await ensureTopics(admin, names, [...new Set<TopicKey>([...inputs, ...def.outputs, 'dlq'])]);
+  await serde.register([...new Set<TopicKey>([...def.outputs.filter((k) => k !== 'modelState'), 'dlq'])]);
+
+  const producer = new ReliableProducer({ brokers: options.brokers, clientId: `${instance}-producer`, logger });
+  await producer.connect();
+  await def.start?.(context);
+
+  const partitions = new Map<string, PartitionState>();
+  let running = true;
+  let inGroup = false;
+  let processing: Promise<void> | null = null;
+  let firstQueuedAt: number | null = null;
+  let draining = false;
+  let inFlightCount = 0;
+  let rebalancing: Promise<void> = Promise.resolve();
+  let fail: (e: Error) => void = () => undefined;
+  const failed = new Promise<Error>((resolve) => (fail = resolve));
+
+  let consumer = createConsumer();
+  await connectConsumer();
+
+  function createConsumer(): Kafka.KafkaConsumer {
+    const c = new Kafka.KafkaConsumer(
+      {
+        'group.id': group,
+        'client.id': instance,
+        'metadata.broker.list': options.brokers.join(','),
+        'enable.auto.commit': false,
+        'enable.auto.offset.store': false,
+        'partition.assignment.strategy': 'cooperative-sticky',
+        'session.timeout.ms': 10_000,
+        'heartbeat.interval.ms': 1000,
+        'max.poll.interval.ms': 300_000,
+        'fetch.wait.max.ms': 50,
+        'fetch.min.bytes': 1,
+        // Bounded prefetch: librdkafka's own queue is part of what a stage holds in memory.
+        'queued.max.messages.kbytes': 16_384,
+        'queued.min.messages': 10_000,
+        'socket.keepalive.enable': true,
+        rebalance_cb: (err: Kafka.LibrdKafkaError, assignment: Kafka.Assignment[]) => {
+          rebalancing = rebalancing.then(() => onRebalance(err, assignment)).catch((e) => logger.error({ err: String(e) }, 'rebalance failed'));
+        },
+        ...options.consumerOverrides,
+      },
+      { 'auto.offset.reset': 'earliest' },
+    );
+    c.on('event.error', (err) => logger.warn({ err: err.message }, 'kafka consumer error'));
+    return c;
+  }
+
+  function connectConsumer(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      consumer.connect({ timeout: 30_000 }, (err) => {
+        if (err) return reject(new Error(`cannot connect consumer of ${group} to Kafka at ${options.brokers.join(',')}: ${err.message}`));
+        consumer.setDefaultConsumeTimeout(10);
+        // Wait only for the first record of a poll, so a trickle does not stretch it.
+        (consumer as unknown as { setDefaultIsTimeoutOnlyForFirstMessage?: (v: boolean) => void }).setDefaultIsTimeoutOnlyForFirstMessage?.(true);
+        consumer.subscribe(inputs.map((k) => names.topic(k)));
+        inGroup = true;
+        resolve();
+      });
+    });
+  }
+
+  const cooperative = () => consumer.rebalanceProtocol() === 'COOPERATIVE';
+
+  async function onRebalance(err: Kafka.LibrdKafkaError, assignment: Kafka.Assignment[]): Promise<void> {
+    const tps = assignment.map((a) => ({ topic: a.topic, partition: a.partition }));
+    if (err.code === Kafka.CODES.ERRORS.ERR__ASSIGN_PARTITIONS) {
+      const start = (await def.onAssigned?.(tps, context)) ?? undefined;
+      for (const tp of tps) {
+        partitions.set(tpKey(tp.topic, tp.partition), {
+          ...tp,
+          topicKey: names.keyOf(tp.topic)!,
+          queue: [],
+          paused: false,
+          commitOffset: null,
+        });
+      }
+      const withOffsets = tps.map((tp) => {
+        const offset = start?.get(tpKey(tp.topic, tp.partition));
+        return offset === undefined ? tp : { ...tp, offset };
+      });
+      if (cooperative()) consumer.incrementalAssign(withOffsets);
+      else consumer.assign(withOffsets);
+      logger.info({ group, assigned: tps.map((t) => tpKey(t.topic, t.partition)) }, 'partitions assigned');
+    } else if (err.code === Kafka.CODES.ERRORS.ERR__REVOKE_PARTITIONS) {
+      // Records not yet handed to the handler go back to the group; the batch in progress finishes and commits.
+      for (const tp of tps) {
+        const st = partitions.get(tpKey(tp.topic, tp.partition));
+        if (st) {
+          inFlightCount -= st.queue.length;
+          st.queue = [];
+        }
+      }
+      if (processing) await processing;
+      commitNow(tps, true);
+      await def.onRevoked?.(tps, context);
+      for (const tp of tps) partitions.delete(tpKey(tp.topic, tp.partition));
+      if (cooperative()) consumer.incrementalUnassign(tps);
+      else consumer.unassign();
+      logger.info({ group, revoked: tps.map((t) => tpKey(t.topic, t.partition)) }, 'partitions revoked');
+    } else {
+      logger.error({ err: err.message }, 'rebalance error');
+    }
+  }
+
+  function commitNow(tps: TopicPartition[] | null, sync: boolean): void {
+    const offsets: Kafka.TopicPartitionOffset[] = [];
+    for (const st of partitions.values()) {
+      if (tps && !tps.some((t) => t.topic === st.topic && t.partition === st.partition)) continue;
+      if (st.commitOffset === null) continue;
+      offsets.push({ topic: st.topic, partition: st.partition, offset: st.commitOffset });
+      st.commitOffset = null;
+    }
+    if (offsets.length === 0) return;
+    try {
+      if (sync) consumer.commitSync(offsets);
+      else consumer.commit(offsets);
+    } catch (e) {
+      // A failed commit means redelivery, never loss.
+      logger.warn({ err: String(e) }, 'offset commit failed; records will be redelivered');
+    }
+  }
+
+  function consumeBatch(n: number): Promise<Kafka.Message[]> {
+    return new Promise((resolve) => {
+      consumer.consume(n, (err, messages) => {
+        if (err) {
+          logger.warn({ err: err.message }, 'consume error');
+          return resolve([]);
+        }
+        resolve(messages ?? []);
+      });
+    });
+  }
+
+  async function pollLoop(): Promise<void> {
+    while (running) {
+      if (!inGroup) {
+        await sleep(100);
+        continue;
+      }
+      const messages = await consumeBatch(Math.max(100, batchSize));
+      for (const m of messages) {
+        const st = partitions.get(tpKey(m.topic, m.partition));
+        if (!st) continue; // revoked meanwhile
+        st.queue.push(m);
+        inFlightCount++;
+        firstQueuedAt ??= Date.now();
+        if (!st.paused && st.queue.length >= perPartitionMax) {
+          st.paused = true;
+          consumer.pause([{ topic: st.topic, partition: st.partition }]);
+        }
+      }
+      updateGauges();
+      if (!processing && shouldFlush()) processing = processLoop().finally(() => (processing = null));
+      if (messages.length === 0) await sleep(processing ? 5 : 0);
+      else await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  function shouldFlush(): boolean {
+    return inFlightCount > 0 && (draining || inFlightCount >= batchSize || firstQueuedAt === null || Date.now() - firstQueuedAt >= batchWaitMs);
+  }
+
+  function updateGauges(): void {
+    stageMetrics.inFlight.set(labels, inFlightCount);
+    let paused = 0;
+    for (const st of partitions.values()) if (st.paused) paused++;
+    stageMetrics.pausedPartitions.set(labels, paused);
+  }
+
+  /** Takes up to batchSize records, round-robin over partitions so none starves. */
+  function takeBatch(): { messages: Kafka.Message[]; states: PartitionState[] } {
+    const messages: Kafka.Message[] = [];
+    const states: PartitionState[] = [];
+    const active = [...partitions.values()].filter((s) => s.queue.length > 0);
+    const share = Math.max(1, Math.ceil(batchSize / Math.max(1, active.length)));
+    for (const st of active) {
+      const take = st.queue.splice(0, share);
+      messages.push(...take);
+      states.push(st);
+      if (messages.length >= batchSize) break;
+    }
+    return { messages, states };
+  }
+
+  async function processLoop(): Promise<void> {
+    while (shouldFlush()) {
+      const { messages, states } = takeBatch();
+      if (messages.length === 0) break;
+      firstQueuedAt = inFlightCount - messages.length > 0 ? Date.now() : null;
+      await processBatch(messages);
+      inFlightCount -= messages.length;
+      for (const m of messages) {
+        const st = partitions.get(tpKey(m.topic, m.partition));
+        if (st) st.commitOffset = Math.max(st.commitOffset ?? 0, m.offset + 1);
+      }
+      commitNow(null, false);
+      for (const st of states) {
+        if (st.paused && st.queue.length <= resumeBelow && partitions.has(tpKey(st.topic, st.partition))) {
+          st.paused = false;
+          consumer.resume([{ topic: st.topic, partition: st.partition }]);
+        }
+      }
+      updateGauges();
+    }
+  }
+
+  function headersOf(m: Kafka.Message): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const h of m.headers ?? []) for (const [k, v] of Object.entries(h)) out[k] = Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
+    return out;
+  }
+
+  async function processBatch(messages: Kafka.Message[]): Promise<void> {
+    const dead: OutRecord[] = [];
+    const records: InRecord<T>[] = [];
+    const byTopic = new Map<TopicKey, Kafka.Message[]>();
+    for (const m of messages) {
+      const k = names.keyOf(m.topic)!;
+      stageMetrics.recordsIn.inc({ stage: def.stage, topic: m.topic });
+      if (!byTopic.has(k)) byTopic.set(k, []);
+      byTopic.get(k)!.push(m);
+    }
+    for (const [k, ms] of byTopic) {
+      await serde.prepare(k, ms.map((m) => m.value));
+      for (const m of ms) {
+        const base = {
+          topic: m.topic,
+          topicKey: k,
+          partition: m.partition,
+          offset: m.offset,
+          timestamp: m.timestamp ?? Date.now(),
+          key: m.key === undefined || m.key === null ? null : Buffer.isBuffer(m.key) ? m.key : Buffer.from(String(m.key)),
+          headers: headersOf(m),
+          raw: m.value,
+        };
+        try {
+          records.push({ ...base, value: serde.decodeSync<T>(k, m.value) });
+        } catch (e) {
+          dead.push(deadLetter(names, serde, def.stage, base, (e as Error).message, 'decode', 1));
+        }
+      }
+    }
+    const outcome = records.length ? await handleWithRetries(records) : { produce: [], reject: [] };
+    const out: OutRecord[] = [];
+    for (const p of outcome.produce ?? []) {
+      const encoded = encodeOutput(p);
+      if ('reason' in encoded) {
+        if (p.from) dead.push(deadLetter(names, serde, def.stage, p.from, encoded.reason, 'validation', 1));
+        else throw new Error(`handler produced an invalid ${p.topic} record: ${encoded.reason}`);
+      } else out.push(encoded);
+    }
+    for (const r of outcome.reject ?? []) dead.push(deadLetter(names, serde, def.stage, r.record, r.reason, r.errorType ?? 'validation', 1));
+    await sendWithRetry([...out, ...dead]);
+    await def.afterOutputsAcknowledged?.(records, context);
+    for (const o of out) stageMetrics.recordsOut.inc({ stage: def.stage, topic: o.topic });
+    for (const d of dead) stageMetrics.recordsDeadLettered.inc({ stage: def.stage, topic: d.headers?.['sluice-source-topic'] ?? '', error_type: d.headers?.['sluice-error-type'] ?? '' });
+    const now = Date.now();
+    for (const m of messages) stageMetrics.endToEndSeconds.observe(labels, Math.max(0, now - (m.timestamp ?? now)) / 1000);
+  }
+
+  function encodeOutput(p: Produce): OutRecord | { reason: string } {
+    try {
+      const value = p.topic === 'modelState' ? (Buffer.isBuffer(p.value) ? p.value : Buffer.from(JSON.stringify(p.value))) : serde.encode(p.topic, p.value);
+      return { topic: names.topic(p.topic), key: p.key, value, headers: p.headers };
+    } catch (e) {
+      return { reason: (e as Error).message };
+    }
+  }
+
+  async function sendWithRetry(records: OutRecord[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await producer.send(records);
+        return;
+      } catch (e) {
+        // Outputs not acknowledged: never commit; retry (duplicates downstream are idempotent).
+        const wait = Math.min(backoffMaxMs, backoffMs * 2 ** (attempt - 1));
+        logger.warn({ err: (e as Error).message, attempt, waitMs: wait }, 'producing outputs failed; retrying');
+        await sleep(wait);
+        if (!running && attempt > maxAttempts) throw e;
+      }
+    }
+  }
+
+  async function runHandler(batch: InRecord<T>[]): Promise<BatchOutcome> {
+    const end = stageMetrics.handlerSeconds.startTimer(labels);
+    stageMetrics.batchSize.observe(labels, batch.length);
+    try {
+      return await def.handle(batch, context);
+    } finally {
+      end();
+    }
+  }
+
+  async function handleWithRetries(batch: InRecord<T>[]): Promise<BatchOutcome> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await runHandler(batch);
+      } catch (e) {
+        stageMetrics.recordsFailed.inc({ stage: def.stage, topic: batch[0].topic }, batch.length);
+        const transient = def.isTransient?.(e) ?? false;
+        const wait = Math.min(backoffMaxMs, backoffMs * 2 ** (attempt - 1));
+        if (transient || attempt < maxAttempts) {
+          logger.warn({ err: (e as Error).message, attempt, transient, waitMs: wait, records: batch.length }, 'handler failed; retrying');
+          await sleep(wait);
+          continue;
+        }
+        // Not transient and out of attempts: isolate the records that fail on their own.
+        if (batch.length === 1) {
+          return { reject: [{ record: batch[0], reason: `handler failed after ${attempt} attempts: ${(e as Error).message}`, errorType: 'handler' }] };
+        }
+        const mid = Math.ceil(batch.length / 2);
+        const [a, b] = [await handleIsolated(batch.slice(0, mid)), await handleIsolated(batch.slice(mid))];
+        return { produce: [...(a.produce ?? []), ...(b.produce ?? [])], reject: [...(a.reject ?? []), ...(b.reject ?? [])] };
+      }
+    }
+  }
+
+  async function handleIsolated(batch: InRecord<T>[]): Promise<BatchOutcome> {
+    try {
+      return await runHandler(batch);
+    } catch (e) {
+      if (def.isTransient?.(e)) return handleWithRetries(batch);
+      if (batch.length === 1) return { reject: [{ record: batch[0], reason: `handler failed: ${(e as Error).message}`, errorType: 'handler' }] };
+      const mid = Math.ceil(batch.length / 2);
+      const [a, b] = [await handleIsolated(batch.slice(0, mid)), await handleIsolated(batch.slice(mid))];
+      return { produce: [...(a.produce ?? []), ...(b.produce ?? [])], reject: [...(a.reject ?? []), ...(b.reject ?? [])] };
+    }
+  }
+
+  // Lag of this stage's own group, exported as metrics.
+  const lagTracker = new LagTracker(admin);
+  const lagInterval = options.lagIntervalMs ?? 5000;
+  const lagTimer =
+    lagInterval > 0
+      ? setInterval(() => {
+          lagTracker.sample(group, inputs.map((k) => names.topic(k))).catch((e) => logger.debug({ err: String(e) }, 'lag sample failed'));
+        }, lagInterval)
+      : null;
+  lagTimer?.unref();
+
+  const poller = pollLoop().catch((e: Error) => {
+    logger.error({ err: e.message }, 'stage loop failed');
+    fail(e);
+  });
+
+  /** Finish every consumed record, commit synchronously and leave the group. */
+  async function drainAndLeave(): Promise<void> {
+    inGroup = false;
+    draining = true;
+    while (processing || inFlightCount > 0) {
+      if (!processing) processing = processLoop().finally(() => (processing = null));
+      await processing;
+    }
+    draining = false;
+    if (consumer.isConnected()) {
+      commitNow(null, true);
+      await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
+    }
+    await rebalancing;
+    partitions.clear();
+  }
+
+  const running$: RunningStage = {
+    context,
+    producer,
+    assignment: () => [...partitions.values()].map((s) => ({ topic: s.topic, partition: s.partition })),
+    inFlight: () => inFlightCount,
+    isReady: () => running && producer.isConnected && inGroup,
+    async leaveGroup() {
+      if (!inGroup) return;
+      await drainAndLeave();
+      logger.info({ group }, 'left the group');
+    },
+    async rejoinGroup() {
+      if (inGroup || !running) return;
+      consumer = createConsumer();
+      await connectConsumer();
+      logger.info({ group }, 'rejoined the group');
+    },
+    async stop() {
+      if (!running) return;
+      if (inGroup) await drainAndLeave();
+      running = false;
+      await poller;
+      if (lagTimer) clearInterval(lagTimer);
+      await def.stop?.(context);
+      await producer.disconnect();
+      await admin.disconnect();
+      logger.info({ group }, 'stage stopped');
+    },
+    failed,
+  };
+  return running$;
+}
