@@ -7,6 +7,7 @@ import { ReliableProducer, type OutRecord } from '../kafka/producer';
 import { kafkaAdminClient, ensureTopics } from '../kafka/admin';
 import { LagTracker } from '../kafka/lag';
 import { deadLetter } from './dead-letter';
+import { listenForControl } from './control';
 import type { BatchOutcome, InRecord, Produce, StageContext, StageDefinition, StageOptions, TopicPartition } from './types';
 
 interface PartitionState {
@@ -15,6 +16,11 @@ interface PartitionState {
   partition: number;
   queue: Kafka.Message[];
   paused: boolean;
+  /**
+   * First offset fetched for this partition after it was paused: librdkafka may still hand over records
+   * it had prefetched, which are dropped from memory and read again from here on resume.
+   */
+  resumeFrom: number | null;
   /** Next offset to commit once the records before it are done. */
   commitOffset: number | null;
 }
@@ -51,6 +57,9 @@ export interface RunningStage {
 export async function startStage<T>(def: StageDefinition<T>, options: StageOptions): Promise<RunningStage> {
   const logger = options.logger ?? createLogger(def.stage);
   const names = makeNaming(options.prefix ?? '');
+  // A shadow replay reads the live topics and writes to its own prefixed ones.
+  const inNames = options.inputPrefix === undefined ? names : makeNaming(options.inputPrefix);
+  const keyOf = (topic: string) => inNames.keyOf(topic) ?? names.keyOf(topic)!;
   const inputs = def.inputs ?? STAGE_INPUTS[def.stage];
   const group = names.group(def.stage);
   const instance = options.clientId ?? `${def.stage}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
@@ -67,8 +76,9 @@ export async function startStage<T>(def: StageDefinition<T>, options: StageOptio
   const context: StageContext = { logger, naming: names, serde, instance };
   const admin = kafkaAdminClient(options.brokers, `${instance}-admin`, logger);
   await admin.connect();
-  await ensureTopics(admin, names, [...new Set<TopicKey>([...inputs, ...def.outputs, 'dlq'])]);
-  await serde.register([...new Set<TopicKey>([...def.outputs.filter((k) => k !== 'modelState'), 'dlq'])]);
+  await ensureTopics(admin, inNames, inputs);
+  await ensureTopics(admin, names, [...new Set<TopicKey>([...def.outputs, 'dlq', 'control'])]);
+  await serde.register([...new Set<TopicKey>([...def.outputs.filter((k) => k !== 'modelState'), 'dlq', 'control'])]);
 
   const producer = new ReliableProducer({ brokers: options.brokers, clientId: `${instance}-producer`, logger });
   await producer.connect();
@@ -124,7 +134,7 @@ export async function startStage<T>(def: StageDefinition<T>, options: StageOptio
         consumer.setDefaultConsumeTimeout(10);
         // Wait only for the first record of a poll, so a trickle does not stretch it.
         (consumer as unknown as { setDefaultIsTimeoutOnlyForFirstMessage?: (v: boolean) => void }).setDefaultIsTimeoutOnlyForFirstMessage?.(true);
-        consumer.subscribe(inputs.map((k) => names.topic(k)));
+        consumer.subscribe(inputs.map((k) => inNames.topic(k)));
         inGroup = true;
         resolve();
       });
@@ -140,9 +150,10 @@ export async function startStage<T>(def: StageDefinition<T>, options: StageOptio
       for (const tp of tps) {
         partitions.set(tpKey(tp.topic, tp.partition), {
           ...tp,
-          topicKey: names.keyOf(tp.topic)!,
+          topicKey: keyOf(tp.topic),
           queue: [],
           paused: false,
+          resumeFrom: null,
           commitOffset: null,
         });
       }
@@ -214,6 +225,10 @@ export async function startStage<T>(def: StageDefinition<T>, options: StageOptio
       for (const m of messages) {
         const st = partitions.get(tpKey(m.topic, m.partition));
         if (!st) continue; // revoked meanwhile
+        if (st.paused) {
+          st.resumeFrom ??= m.offset;
+          continue;
+        }
         st.queue.push(m);
         inFlightCount++;
         firstQueuedAt ??= Date.now();
@@ -268,13 +283,26 @@ export async function startStage<T>(def: StageDefinition<T>, options: StageOptio
       }
       commitNow(null, false);
       for (const st of states) {
-        if (st.paused && st.queue.length <= resumeBelow && partitions.has(tpKey(st.topic, st.partition))) {
-          st.paused = false;
-          consumer.resume([{ topic: st.topic, partition: st.partition }]);
-        }
+        if (st.paused && st.queue.length <= resumeBelow && partitions.has(tpKey(st.topic, st.partition))) await resumePartition(st);
       }
       updateGauges();
     }
+  }
+
+  async function resumePartition(st: PartitionState): Promise<void> {
+    const tp = { topic: st.topic, partition: st.partition };
+    if (st.resumeFrom !== null) {
+      const offset = st.resumeFrom;
+      await new Promise<void>((resolve) =>
+        consumer.seek({ ...tp, offset }, 0, (err) => {
+          if (err) logger.warn({ err: err.message, ...tp, offset }, 'seek before resume failed');
+          resolve();
+        }),
+      );
+    }
+    st.paused = false;
+    st.resumeFrom = null;
+    consumer.resume([tp]);
   }
 
   function headersOf(m: Kafka.Message): Record<string, string> {
@@ -288,7 +316,7 @@ export async function startStage<T>(def: StageDefinition<T>, options: StageOptio
     const records: InRecord<T>[] = [];
     const byTopic = new Map<TopicKey, Kafka.Message[]>();
     for (const m of messages) {
-      const k = names.keyOf(m.topic)!;
+      const k = keyOf(m.topic);
       stageMetrics.recordsIn.inc({ stage: def.stage, topic: m.topic });
       if (!byTopic.has(k)) byTopic.set(k, []);
       byTopic.get(k)!.push(m);
@@ -407,10 +435,22 @@ export async function startStage<T>(def: StageDefinition<T>, options: StageOptio
   const lagTimer =
     lagInterval > 0
       ? setInterval(() => {
-          lagTracker.sample(group, inputs.map((k) => names.topic(k))).catch((e) => logger.debug({ err: String(e) }, 'lag sample failed'));
+          lagTracker.sample(group, inputs.map((k) => inNames.topic(k))).catch((e) => logger.debug({ err: String(e) }, 'lag sample failed'));
         }, lagInterval)
       : null;
   lagTimer?.unref();
+
+  const control =
+    options.control === false
+      ? null
+      : await listenForControl({
+          brokers: options.brokers,
+          topic: names.topic('control'),
+          serde,
+          producer,
+          logger,
+          target: { group, instance, leaveGroup: () => running$.leaveGroup(), rejoinGroup: () => running$.rejoinGroup() },
+        });
 
   const poller = pollLoop().catch((e: Error) => {
     logger.error({ err: e.message }, 'stage loop failed');
@@ -456,6 +496,7 @@ export async function startStage<T>(def: StageDefinition<T>, options: StageOptio
       if (inGroup) await drainAndLeave();
       running = false;
       await poller;
+      await control?.close();
       if (lagTimer) clearInterval(lagTimer);
       await def.stop?.(context);
       await producer.disconnect();

@@ -87,6 +87,8 @@ export interface StageOptions {
   brokers: string[];
   registryUrl: string;
   prefix?: string;
+  /** Prefix of the input topics when it differs from `prefix` (shadow replay: live inputs, shadow outputs). */
+  inputPrefix?: string;
   logger?: Logger;
   /** Most records handed to the handler at once. */
   batchSize?: number;
@@ -102,6 +104,8 @@ export interface StageOptions {
   /** Interval of the consumer lag measurement for this stage's group (ms, 0 = off). */
   lagIntervalMs?: number;
   clientId?: string;
+  /** Listen for operator commands on the control topic (coordinated replay); default true. */
+  control?: boolean;
   /** Extra librdkafka consumer properties. */
   consumerOverrides?: Record<string, string | number | boolean>;
 }
