@@ -64,3 +64,18 @@ describe('wire contract', () => {
     expect(back).toMatchObject({ ...value, text: null, attributes: {}, author: { id: 'a', verified: false, handle: null } });
   });
 });
+
+describe('registered schema text', () => {
+  test('keeps logical types and inlines records defined in other files', () => {
+    const { canonical } = loadSchemas();
+    const scored = JSON.parse(canonical.ScoredEvent) as { fields: Array<{ name: string; type: { name?: string; fields?: Array<{ name: string; type: unknown }> } }> };
+    const enriched = scored.fields.find((f) => f.name === 'enriched')!.type;
+    expect(enriched.name).toBe('EnrichedEvent');
+    const event = enriched.fields!.find((f) => f.name === 'event')!.type as { name: string };
+    expect(event.name).toBe('RawEvent');
+    expect(canonical.RawEvent).toContain('"logicalType":"timestamp-millis"');
+    // and it parses on its own, as a stock client would parse it
+    const avro = require('avsc') as typeof import('avsc');
+    expect(() => avro.Type.forSchema(JSON.parse(canonical.ScoredEvent))).not.toThrow();
+  });
+});

@@ -57,7 +57,7 @@ export class ReliableProducer {
         'batch.num.messages': 10_000,
         'batch.size': 1_000_000,
         'queue.buffering.max.messages': 500_000,
-        'queue.buffering.max.kbytes': 524_288,
+        'queue.buffering.max.kbytes': 131_072,
         'socket.keepalive.enable': true,
         dr_cb: true,
         ...options.overrides,

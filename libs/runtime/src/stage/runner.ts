@@ -113,8 +113,8 @@ export async function startStage<T>(def: StageDefinition<T>, options: StageOptio
         'fetch.wait.max.ms': 50,
         'fetch.min.bytes': 1,
         // Bounded prefetch: librdkafka's own queue is part of what a stage holds in memory.
-        'queued.max.messages.kbytes': 16_384,
-        'queued.min.messages': 10_000,
+        'queued.max.messages.kbytes': 4096,
+        'queued.min.messages': 2000,
         'socket.keepalive.enable': true,
         rebalance_cb: (err: Kafka.LibrdKafkaError, assignment: Kafka.Assignment[]) => {
           rebalancing = rebalancing.then(() => onRebalance(err, assignment)).catch((e) => logger.error({ err: String(e) }, 'rebalance failed'));

@@ -1,0 +1,2 @@
+export * from './kafka-perf';
+export * from './stats';
