@@ -6,6 +6,12 @@ export KAFKA_BROKERS=${KAFKA_BROKERS:-127.0.0.1:9092}
 export REGISTRY_URL=${REGISTRY_URL:-http://127.0.0.1:8081}
 export DATABASE_URL=${DATABASE_URL:-postgres://sluice:sluice@127.0.0.1:5432/sluice}
 
+# Ports follow the URLs, so a second stack (an isolated CI run, say) can live beside the first.
+url_port() { node -e 'const u=new URL(process.argv[1]); console.log(u.port || (u.protocol==="http:"?80:5432))' "$1"; }
+export KAFKA_PORT=${KAFKA_PORT:-${KAFKA_BROKERS##*:}}
+export PGPORT=${PGPORT:-$(url_port "$DATABASE_URL")}
+REGISTRY_PORT=$(url_port "$REGISTRY_URL")
+
 say() { printf '[sluice] %s\n' "$*" >&2; }
 
 ensure_installed() {
@@ -35,7 +41,7 @@ component_up() {
 
 service_port() {
   case "$1" in
-    registry) echo 8081 ;; ingest) echo 8080 ;; persist) echo 8082 ;; notify) echo 8083 ;;
+    registry) echo "$REGISTRY_PORT" ;; ingest) echo 8080 ;; persist) echo 8082 ;; notify) echo 8083 ;;
     enrich) echo 9101 ;; score) echo 9102 ;;
   esac
 }
