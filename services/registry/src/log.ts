@@ -153,8 +153,10 @@ export class SchemaLog {
 
   private async ensureTopic(): Promise<void> {
     const { topic } = this;
+    // kafkajs's own wait for leaders gives up on UNKNOWN_TOPIC_OR_PARTITION, which a freshly started
+    // broker answers for a moment; partitionCount() below waits for the leader instead.
     await this.admin.createTopics({
-      waitForLeaders: true,
+      waitForLeaders: false,
       topics: [{ topic, numPartitions: 1, replicationFactor: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
     });
     const partitions = await this.partitionCount();

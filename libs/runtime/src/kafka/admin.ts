@@ -25,7 +25,8 @@ export async function ensureTopics(admin: Admin, names: Naming, keys: TopicKey[]
   if (missing.length === 0) return [];
   try {
     await admin.createTopics({
-      waitForLeaders: true,
+      // kafkajs's wait gives up on UNKNOWN_TOPIC_OR_PARTITION, which a fresh broker answers for a moment.
+      waitForLeaders: false,
       topics: missing.map((k) => ({
         topic: names.topic(k),
         numPartitions: TOPICS[k].partitions,
@@ -37,7 +38,23 @@ export async function ensureTopics(admin: Admin, names: Naming, keys: TopicKey[]
     // Another instance may have created them in between.
     if (!/already exists/i.test((err as Error).message)) throw err;
   }
+  await waitForLeaders(admin, missing.map((k) => names.topic(k)));
   return missing.map((k) => names.topic(k));
+}
+
+/** Wait until every partition of the topics has a leader (metadata can lag creation). */
+export async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const meta = await admin.fetchTopicMetadata({ topics });
+      if (meta.topics.length === topics.length && meta.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+    } catch (err) {
+      if (!(err as { retriable?: boolean }).retriable) throw err;
+    }
+    if (Date.now() > deadline) throw new Error(`topics ${topics.join(', ')} have no leader after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** Differences between the declared topics and what the cluster has. */
