@@ -76,13 +76,19 @@ export async function startStage<T>(def: StageDefinition<T>, options: StageOptio
   const context: StageContext = { logger, naming: names, serde, instance };
   const admin = kafkaAdminClient(options.brokers, `${instance}-admin`, logger);
   await admin.connect();
-  await ensureTopics(admin, inNames, inputs);
-  await ensureTopics(admin, names, [...new Set<TopicKey>([...def.outputs, 'dlq', 'control'])]);
-  await serde.register([...new Set<TopicKey>([...def.outputs.filter((k) => k !== 'modelState'), 'dlq', 'control'])]);
-
   const producer = new ReliableProducer({ brokers: options.brokers, clientId: `${instance}-producer`, logger });
-  await producer.connect();
-  await def.start?.(context);
+  try {
+    await ensureTopics(admin, inNames, inputs);
+    await ensureTopics(admin, names, [...new Set<TopicKey>([...def.outputs, 'dlq', 'control'])]);
+    await serde.register([...new Set<TopicKey>([...def.outputs.filter((k) => k !== 'modelState'), 'dlq', 'control'])]);
+    await producer.connect();
+    await def.start?.(context);
+  } catch (e) {
+    // Leave nothing open behind a failed start (a test runner would hang on it).
+    await producer.disconnect().catch(() => undefined);
+    await admin.disconnect().catch(() => undefined);
+    throw e;
+  }
 
   const partitions = new Map<string, PartitionState>();
   let running = true;
