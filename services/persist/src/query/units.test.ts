@@ -1,0 +1,75 @@
+import { parseTokens } from './auth';
+import { QueryCache } from './cache';
+import { CursorError, decodeCursor, encodeCursor, filterDigest } from './cursor';
+import { parseTime } from './schemas';
+
+describe('QueryCache', () => {
+  test('hits within the TTL, reloads after it, and evicts the least recently used', async () => {
+    let now = 0;
+    const cache = new QueryCache(100, 2, () => now);
+    let loads = 0;
+    const load = (v: string) => async () => {
+      loads++;
+      return v;
+    };
+    expect(await cache.getOrLoad('a', load('A'))).toEqual({ value: 'A', hit: false });
+    expect(await cache.getOrLoad('a', load('other'))).toEqual({ value: 'A', hit: true });
+    now = 150;
+    expect(await cache.getOrLoad('a', load('A2'))).toEqual({ value: 'A2', hit: false });
+    await cache.getOrLoad('b', load('B'));
+    await cache.getOrLoad('a', load('x')); // a is now the most recent
+    await cache.getOrLoad('c', load('C')); // evicts b
+    expect(cache.size).toBe(2);
+    expect((await cache.getOrLoad('b', load('B2'))).hit).toBe(false);
+    expect(loads).toBe(5);
+  });
+
+  test('concurrent misses share one load; a failed load is not cached', async () => {
+    const cache = new QueryCache(1000, 10);
+    let loads = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const slow = async () => {
+      loads++;
+      await gate;
+      return 'v';
+    };
+    const both = Promise.all([cache.getOrLoad('k', slow), cache.getOrLoad('k', slow)]);
+    release();
+    expect((await both).map((r) => r.value)).toEqual(['v', 'v']);
+    expect(loads).toBe(1);
+    await expect(cache.getOrLoad('bad', async () => Promise.reject(new Error('db down')))).rejects.toThrow('db down');
+    expect(await cache.getOrLoad('bad', async () => 'ok')).toEqual({ value: 'ok', hit: false });
+  });
+});
+
+describe('tokens', () => {
+  test('plain tokens get numbered names; token=name pairs keep theirs', () => {
+    const t = parseTokens('first-token-1, second-token=ops');
+    expect([...t.values()].map((p) => p.name)).toEqual(['token-1', 'ops']);
+    expect(parseTokens(undefined).size).toBe(0);
+  });
+
+  test('a short token is refused naming its position', () => {
+    expect(() => parseTokens('long-enough-token,short')).toThrow('PERSIST_API_TOKENS entry 2: expected a token of at least 8 characters');
+  });
+});
+
+describe('cursors and times', () => {
+  test('a cursor round-trips with its filters and is refused with others', () => {
+    const d = filterDigest({ source: 'a', author: undefined });
+    const c = encodeCursor({ t: 123, k: 'id-1' }, d);
+    expect(decodeCursor(c, d)).toEqual({ t: 123, k: 'id-1' });
+    expect(() => decodeCursor(c, filterDigest({ source: 'b' }))).toThrow(CursorError);
+    expect(() => decodeCursor('%%%', d)).toThrow(/expected a cursor returned by this API/);
+  });
+
+  test('times are ISO 8601 (UTC when no zone is given) or epoch milliseconds', () => {
+    expect(parseTime('1700000000000')).toBe(1_700_000_000_000);
+    expect(parseTime('2024-05-01')).toBe(Date.UTC(2024, 4, 1));
+    expect(parseTime('2024-05-01T12:00')).toBe(Date.UTC(2024, 4, 1, 12));
+    expect(parseTime('2024-05-01T12:00:00+02:00')).toBe(Date.UTC(2024, 4, 1, 10));
+    expect(parseTime('yesterday')).toBeNull();
+    expect(parseTime('2024-13-45')).toBeNull();
+  });
+});
