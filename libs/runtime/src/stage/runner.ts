@@ -23,6 +23,8 @@ interface PartitionState {
   resumeFrom: number | null;
   /** Next offset to commit once the records before it are done. */
   commitOffset: number | null;
+  /** Being revoked: no new records are taken for it. */
+  revoking: boolean;
 }
 
 const tpKey = (topic: string, partition: number) => `${topic}:${partition}`;
@@ -161,6 +163,7 @@ export async function startStage<T>(def: StageDefinition<T>, options: StageOptio
           paused: false,
           resumeFrom: null,
           commitOffset: null,
+          revoking: false,
         });
       }
       const withOffsets = tps.map((tp) => {
@@ -175,6 +178,7 @@ export async function startStage<T>(def: StageDefinition<T>, options: StageOptio
       for (const tp of tps) {
         const st = partitions.get(tpKey(tp.topic, tp.partition));
         if (st) {
+          st.revoking = true;
           inFlightCount -= st.queue.length;
           st.queue = [];
         }
@@ -230,7 +234,7 @@ export async function startStage<T>(def: StageDefinition<T>, options: StageOptio
       const messages = await consumeBatch(Math.max(100, batchSize));
       for (const m of messages) {
         const st = partitions.get(tpKey(m.topic, m.partition));
-        if (!st) continue; // revoked meanwhile
+        if (!st || st.revoking) continue; // revoked meanwhile
         if (st.paused) {
           st.resumeFrom ??= m.offset;
           continue;
@@ -245,6 +249,7 @@ export async function startStage<T>(def: StageDefinition<T>, options: StageOptio
       }
       updateGauges();
       if (!processing && shouldFlush()) processing = processLoop().finally(() => (processing = null));
+      else if (!processing && inFlightCount === 0) await resumeDrained();
       if (messages.length === 0) await sleep(processing ? 5 : 0);
       else await new Promise((r) => setImmediate(r));
     }
@@ -262,23 +267,20 @@ export async function startStage<T>(def: StageDefinition<T>, options: StageOptio
   }
 
   /** Takes up to batchSize records, round-robin over partitions so none starves. */
-  function takeBatch(): { messages: Kafka.Message[]; states: PartitionState[] } {
+  function takeBatch(): { messages: Kafka.Message[] } {
     const messages: Kafka.Message[] = [];
-    const states: PartitionState[] = [];
-    const active = [...partitions.values()].filter((s) => s.queue.length > 0);
+    const active = [...partitions.values()].filter((s) => s.queue.length > 0 && !s.revoking);
     const share = Math.max(1, Math.ceil(batchSize / Math.max(1, active.length)));
     for (const st of active) {
-      const take = st.queue.splice(0, share);
-      messages.push(...take);
-      states.push(st);
+      messages.push(...st.queue.splice(0, share));
       if (messages.length >= batchSize) break;
     }
-    return { messages, states };
+    return { messages };
   }
 
   async function processLoop(): Promise<void> {
     while (shouldFlush()) {
-      const { messages, states } = takeBatch();
+      const { messages } = takeBatch();
       if (messages.length === 0) break;
       firstQueuedAt = inFlightCount - messages.length > 0 ? Date.now() : null;
       await processBatch(messages);
@@ -288,23 +290,29 @@ export async function startStage<T>(def: StageDefinition<T>, options: StageOptio
         if (st) st.commitOffset = Math.max(st.commitOffset ?? 0, m.offset + 1);
       }
       commitNow(null, false);
-      for (const st of states) {
-        if (st.paused && st.queue.length <= resumeBelow && partitions.has(tpKey(st.topic, st.partition))) await resumePartition(st);
-      }
+      await resumeDrained();
       updateGauges();
     }
   }
 
+  async function resumeDrained(): Promise<void> {
+    for (const st of partitions.values()) if (st.paused && !st.revoking && st.queue.length <= resumeBelow) await resumePartition(st);
+  }
+
+  /**
+   * Resume a paused partition. Records dropped while it was paused are read again from resumeFrom; if the
+   * seek does not succeed the partition stays paused (resuming would skip those records and a later
+   * commit would lose them), and the next batch tries again.
+   */
   async function resumePartition(st: PartitionState): Promise<void> {
     const tp = { topic: st.topic, partition: st.partition };
     if (st.resumeFrom !== null) {
       const offset = st.resumeFrom;
-      await new Promise<void>((resolve) =>
-        consumer.seek({ ...tp, offset }, 0, (err) => {
-          if (err) logger.warn({ err: err.message, ...tp, offset }, 'seek before resume failed');
-          resolve();
-        }),
-      );
+      const err = await new Promise<{ message: string } | null>((resolve) => consumer.seek({ ...tp, offset }, 5000, (e) => resolve(e ?? null)));
+      if (err) {
+        logger.warn({ err: err.message, ...tp, offset }, 'seek before resume failed; partition stays paused and is retried');
+        return;
+      }
     }
     st.paused = false;
     st.resumeFrom = null;
@@ -367,8 +375,16 @@ export async function startStage<T>(def: StageDefinition<T>, options: StageOptio
 
   function encodeOutput(p: Produce): OutRecord | { reason: string } {
     try {
-      const value = p.topic === 'modelState' ? (Buffer.isBuffer(p.value) ? p.value : Buffer.from(JSON.stringify(p.value))) : serde.encode(p.topic, p.value);
-      return { topic: names.topic(p.topic), key: p.key, value, headers: p.headers };
+      // modelState carries the stage's own JSON checkpoints (null: a tombstone for the compacted topic).
+      const value =
+        p.topic === 'modelState'
+          ? p.value === null
+            ? null
+            : Buffer.isBuffer(p.value)
+              ? p.value
+              : Buffer.from(JSON.stringify(p.value))
+          : serde.encode(p.topic, p.value);
+      return { topic: names.topic(p.topic), key: p.key, value, headers: p.headers, partition: p.partition };
     } catch (e) {
       return { reason: (e as Error).message };
     }

@@ -23,6 +23,8 @@ export interface Produce {
   key: string | null;
   value: unknown;
   headers?: Record<string, string>;
+  /** Explicit partition (default: by key). */
+  partition?: number;
   /** Input record it derives from: if it cannot be encoded, that input is dead-lettered. */
   from?: InRecord<unknown>;
 }
