@@ -46,10 +46,26 @@ service_port() {
   esac
 }
 
+# Development credentials of the local stack (never used outside it): the ingest API key, and the token
+# analysts use for the query API and the console.
+export SLUICE_DEV_API_KEY=${SLUICE_DEV_API_KEY:-sluice-dev-key-0001}
+export SLUICE_DEV_TOKEN=${SLUICE_DEV_TOKEN:-sluice-dev-token-0001}
+
+service_env() {
+  case "$1" in
+    ingest) echo "INGEST_API_KEYS=${INGEST_API_KEYS:-dev:$(printf '%s' "$SLUICE_DEV_API_KEY" | sha256sum | cut -d' ' -f1)}" ;;
+    persist) echo "PERSIST_API_TOKENS=${PERSIST_API_TOKENS:-$SLUICE_DEV_TOKEN=dev}"; echo "NODE_OPTIONS=--max-semi-space-size=64" ;;
+    notify)
+      echo "NOTIFY_TOKENS=${NOTIFY_TOKENS:-dev:$SLUICE_DEV_TOKEN}"
+      echo "NOTIFY_METRICS_TARGETS=${NOTIFY_METRICS_TARGETS:-ingest=http://127.0.0.1:8080/metrics,enrich=http://127.0.0.1:9101/metrics,score=http://127.0.0.1:9102/metrics,persist=http://127.0.0.1:8082/metrics}" ;;
+  esac
+}
+
 start_node_service() {
   local name=$1 port; port=$(service_port "$name")
   say "starting $name on :$port (log: $run_dir/$name.log)"
-  PORT=$port REGISTRY_PORT=$port nohup node "services/$name/dist/main.js" >"$run_dir/$name.log" 2>&1 &
+  local extra=(); while IFS= read -r line; do [ -n "$line" ] && extra+=("$line"); done < <(service_env "$name")
+  env "${extra[@]}" PORT="$port" REGISTRY_PORT="$port" nohup node "services/$name/dist/main.js" >"$run_dir/$name.log" 2>&1 &
   echo $! >"$run_dir/$name.pid"
   for _ in $(seq 1 60); do
     if component_up "$name"; then return 0; fi

@@ -59,10 +59,16 @@ export class ReliableProducer {
         'queue.buffering.max.messages': 500_000,
         'queue.buffering.max.kbytes': 131_072,
         'socket.keepalive.enable': true,
+        'socket.nagle.disable': true,
         dr_cb: true,
         ...options.overrides,
       },
-      { 'request.required.acks': -1, 'message.timeout.ms': options.deliveryTimeoutMs ?? 30_000 },
+      {
+        'request.required.acks': -1,
+        'message.timeout.ms': options.deliveryTimeoutMs ?? 30_000,
+        // The Java client's partitioner: the same key lands in the same partition whoever produced it.
+        partitioner: 'murmur2_random',
+      },
     );
     this.producer.on('delivery-report', (err, report) => {
       const opaque = report?.opaque as number | undefined;
