@@ -2,11 +2,18 @@
 const libs = ['contracts', 'runtime', 'client'];
 const services = ['registry', 'ingest', 'enrich', 'score', 'persist', 'notify'];
 
+// Two phases (deploy/test.sh runs both): the package suites in parallel, then the system tests (the
+// whole pipeline as processes, fault injection that restarts the shared broker and database, hostile
+// input) one at a time, since they would disturb anything running beside them.
+const system = ['/test/e2e/', '/test/faults/', '/test/hostile/'];
+const systemPhase = process.env.SLUICE_TEST_PHASE === 'system';
+
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/libs', '<rootDir>/services', '<rootDir>/tools', '<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', ...(systemPhase ? [] : system)],
+  ...(systemPhase ? { testMatch: system.map((d) => `**${d}**/*.test.ts`) } : {}),
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }] },
   moduleNameMapper: {
     [`^@sluice/(${libs.join('|')})$`]: '<rootDir>/libs/$1/src',
@@ -15,6 +22,6 @@ module.exports = {
   },
   globalSetup: '<rootDir>/test/support/global-setup.js',
   testTimeout: 60_000,
-  maxWorkers: 2,
+  maxWorkers: systemPhase ? 1 : 2,
   verbose: true,
 };
