@@ -5,20 +5,15 @@
  * score stage runs, and no row and no alert is duplicated.
  */
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { Client } from 'pg';
 import WebSocket from 'ws';
 import type { Alert, DeadLetter, RawEvent } from '@sluice/contracts';
-import { BROKERS, REGISTRY_URL, eventually, produce, provision, rawEvent, readTopic, uniquePrefix } from '../support/kafka';
-import { startService, type ServiceProcess } from '../support/processes';
+import { BROKERS, REGISTRY_URL, eventually, produce, provision, rawEvent, readTopic } from '../support/kafka';
+import { startPipeline, type Pipeline } from '../support/pipeline';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, '../..');
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://sluice:sluice@127.0.0.1:5432/sluice';
-const API_KEY = 'e2e-producer-key-0001';
-const TOKEN = 'e2e-analyst-token-0001';
 
 jest.setTimeout(240_000);
 
@@ -30,32 +25,17 @@ interface WsAlert {
 }
 
 describe('the whole pipeline', () => {
-  const prefix = uniquePrefix('e2e');
-  const dbName = `e2e_${Date.now().toString(36)}`;
-  const dbUrl = DATABASE_URL.replace(/\/[^/]*$/, `/${dbName}`);
-  const procs: Record<string, ServiceProcess> = {};
-  let db: Client;
+  let pipeline: Pipeline;
+  let procs: Pipeline['procs'];
+  let db: Pipeline['db'];
+  let prefix: string;
   let ws: WebSocket;
   const received: WsAlert[] = [];
 
   beforeAll(async () => {
-    const admin = new Client({ connectionString: DATABASE_URL });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${dbName}`);
-    await admin.end();
-    await provision(prefix);
-    const common = { KAFKA_BROKERS: BROKERS.join(','), REGISTRY_URL, SLUICE_TOPIC_PREFIX: prefix, STAGE_LAG_INTERVAL_MS: '2000' };
-    const keyHash = createHash('sha256').update(API_KEY).digest('hex');
-    // Downstream stages first, so ingest's lag watch sees committed groups.
-    procs.persist = await startService('persist', { ...common, DATABASE_URL: dbUrl, PERSIST_API_TOKENS: `${TOKEN}=analyst` });
-    procs.notify = await startService('notify', { ...common, NOTIFY_TOKENS: `analyst:${TOKEN}` });
-    procs.score = await startService('score', common);
-    procs.enrich = await startService('enrich', common);
-    procs.ingest = await startService('ingest', { ...common, INGEST_API_KEYS: `e2e:${keyHash}`, INGEST_LAG_INTERVAL_MS: '0' });
-    db = new Client({ connectionString: dbUrl });
-    await db.connect();
-
-    ws = new WebSocket(`ws://127.0.0.1:${procs.notify.port}/ws`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+    pipeline = await startPipeline('e2e');
+    ({ procs, db, prefix } = pipeline);
+    ws = new WebSocket(`ws://127.0.0.1:${procs.notify.port}/ws`, { headers: { Authorization: `Bearer ${pipeline.token}` } });
     ws.on('message', (data) => {
       const msg = JSON.parse(String(data)) as { type: string };
       if (msg.type === 'alert') received.push(msg as WsAlert);
@@ -69,12 +49,7 @@ describe('the whole pipeline', () => {
 
   afterAll(async () => {
     ws?.close();
-    await Promise.all(Object.values(procs).map((p) => p.stop()));
-    await db?.end();
-    const admin = new Client({ connectionString: DATABASE_URL });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin.end();
+    await pipeline?.close();
   });
 
   test('events from HTTP and Kafka become rows, an alert reaches the WebSocket, a replay duplicates nothing', async () => {
@@ -96,7 +71,7 @@ describe('the whole pipeline', () => {
     const httpEvents = [...negative, ...ordinary].map(({ receivedAt: _r, producer: _p, ...e }) => e);
     const res = await fetch(`${procs.ingest.url}/v1/events/batch`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${API_KEY}` },
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${pipeline.apiKey}` },
       body: JSON.stringify(httpEvents),
     });
     expect(res.status).toBe(202);
