@@ -18,7 +18,7 @@ module.exports = {
   moduleNameMapper: {
     [`^@sluice/(${libs.join('|')})$`]: '<rootDir>/libs/$1/src',
     [`^@sluice/(${services.join('|')})$`]: '<rootDir>/services/$1/src',
-    '^@sluice/(cli|bench)$': '<rootDir>/tools/$1/src',
+    '^@sluice/(cli|bench|simulator)$': '<rootDir>/tools/$1/src',
   },
   globalSetup: '<rootDir>/test/support/global-setup.js',
   testTimeout: 60_000,
