@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import * as http from 'node:http';
 import * as Kafka from 'node-rdkafka';
 import type { RawEvent } from '@sluice/contracts';
@@ -215,6 +216,22 @@ describe('ingest over HTTP against the real broker and registry', () => {
     const many = await post(ingest.url, '/v1/events/batch', Array.from({ length: 21 }, () => ({})));
     expect(many.status).toBe(413);
     expect(many.body.reason).toBe('the batch holds 21 events; at most 20 are accepted per request (INGEST_MAX_BATCH_EVENTS)');
+  });
+
+  test('a gzip body is inflated (bounded); an unknown Content-Encoding is 415', async () => {
+    const body = gzipSync(Buffer.from(JSON.stringify([event({ id: 'gz-1' }), event({ id: 'gz-2' })])));
+    const headers = { 'Content-Type': 'application/json', Authorization: `Bearer ${KEY}` };
+    const ok = await fetch(ingest.url + '/v1/events/batch', { method: 'POST', headers: { ...headers, 'Content-Encoding': 'gzip' }, body });
+    expect(ok.status).toBe(202);
+    produced += 2;
+    const ids = (await decodeAll(serde, rawTopic, produced)).map((r) => r.value.id);
+    expect(ids).toEqual(expect.arrayContaining(['gz-1', 'gz-2']));
+    const bomb = gzipSync(Buffer.alloc(2_000_000, 0x20));
+    const tooBig = await fetch(ingest.url + '/v1/events/batch', { method: 'POST', headers: { ...headers, 'Content-Encoding': 'gzip' }, body: bomb });
+    expect(tooBig.status).toBe(413);
+    const br = await fetch(ingest.url + '/v1/events/batch', { method: 'POST', headers: { ...headers, 'Content-Encoding': 'br' }, body: 'x' });
+    expect(br.status).toBe(415);
+    expect(await br.json()).toMatchObject({ reason: expect.stringContaining('Content-Encoding br') });
   });
 
   test('415 for a content type the route does not take', async () => {

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import express from 'express';
 import type { Logger, OutRecord } from '@sluice/runtime';
 import type { RawEvent } from '@sluice/contracts';
@@ -99,6 +100,18 @@ export function createIngestHandler(parts: IngestParts): IngestHandler {
     } catch (err) {
       if (err instanceof BodyTooLarge) return fail(res, route, 413, 'payload too large', err.message, undefined, { Connection: 'close' });
       throw err;
+    }
+    // Producers may gzip large batches; the inflated size is bounded like the body itself.
+    const encoding = String(req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+    if (encoding === 'gzip') {
+      try {
+        body = gunzipSync(body, { maxOutputLength: parts.limits.maxBodyBytes });
+      } catch (err) {
+        if (err instanceof RangeError || (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return fail(res, route, 413, 'payload too large', `the gzip body inflates past ${parts.limits.maxBodyBytes} bytes (INGEST_MAX_BODY_BYTES)`, undefined, { Connection: 'close' });
+        return fail(res, route, 400, 'invalid gzip', `Content-Encoding is gzip but the body does not inflate: ${(err as Error).message}`);
+      }
+    } else if (encoding !== 'identity') {
+      return fail(res, route, 415, 'unsupported content encoding', `Content-Encoding ${encoding} is not accepted; send gzip or identity`);
     }
     const text = body.toString('utf8');
     let inputs: unknown[];
