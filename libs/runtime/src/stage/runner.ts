@@ -99,6 +99,8 @@ export async function startStage<T>(def: StageDefinition<T>, options: StageOptio
   let firstQueuedAt: number | null = null;
   let draining = false;
   let inFlightCount = 0;
+  /** Records in partition queues, not yet taken into a batch. */
+  let queuedCount = 0;
   let rebalancing: Promise<void> = Promise.resolve();
   let fail: (e: Error) => void = () => undefined;
   const failed = new Promise<Error>((resolve) => (fail = resolve));
@@ -180,6 +182,7 @@ export async function startStage<T>(def: StageDefinition<T>, options: StageOptio
         if (st) {
           st.revoking = true;
           inFlightCount -= st.queue.length;
+          queuedCount -= st.queue.length;
           st.queue = [];
         }
       }
@@ -241,6 +244,7 @@ export async function startStage<T>(def: StageDefinition<T>, options: StageOptio
         }
         st.queue.push(m);
         inFlightCount++;
+        queuedCount++;
         firstQueuedAt ??= Date.now();
         if (!st.paused && st.queue.length >= perPartitionMax) {
           st.paused = true;
@@ -256,7 +260,7 @@ export async function startStage<T>(def: StageDefinition<T>, options: StageOptio
   }
 
   function shouldFlush(): boolean {
-    return inFlightCount > 0 && (draining || inFlightCount >= batchSize || firstQueuedAt === null || Date.now() - firstQueuedAt >= batchWaitMs);
+    return queuedCount > 0 && (draining || queuedCount >= batchSize || firstQueuedAt === null || Date.now() - firstQueuedAt >= batchWaitMs);
   }
 
   function updateGauges(): void {
@@ -278,18 +282,36 @@ export async function startStage<T>(def: StageDefinition<T>, options: StageOptio
     return { messages };
   }
 
+  /**
+   * Batches are pipelined one deep: while the broker acknowledges batch N, the handler already works on
+   * batch N+1. Outputs are still enqueued in order and offsets are committed strictly in batch order,
+   * each only after its own outputs (and every earlier batch's) were acknowledged.
+   */
   async function processLoop(): Promise<void> {
-    while (shouldFlush()) {
-      const { messages } = takeBatch();
-      if (messages.length === 0) break;
-      firstQueuedAt = inFlightCount - messages.length > 0 ? Date.now() : null;
-      await processBatch(messages);
-      inFlightCount -= messages.length;
-      for (const m of messages) {
-        const st = partitions.get(tpKey(m.topic, m.partition));
-        if (st) st.commitOffset = Math.max(st.commitOffset ?? 0, m.offset + 1);
+    let previous: Promise<void> = Promise.resolve();
+    try {
+      while (shouldFlush()) {
+        const { messages } = takeBatch();
+        if (messages.length === 0) break;
+        queuedCount -= messages.length;
+        firstQueuedAt = queuedCount > 0 ? Date.now() : null;
+        const { acknowledged } = await processBatch(messages);
+        const done = previous.then(() => acknowledged).then(() => {
+          inFlightCount -= messages.length;
+          for (const m of messages) {
+            const st = partitions.get(tpKey(m.topic, m.partition));
+            if (st) st.commitOffset = Math.max(st.commitOffset ?? 0, m.offset + 1);
+          }
+          commitNow(null, false);
+        });
+        // At most one batch waits for acknowledgement while the next one is handled.
+        await previous;
+        previous = done;
+        await resumeDrained();
+        updateGauges();
       }
-      commitNow(null, false);
+    } finally {
+      await previous;
       await resumeDrained();
       updateGauges();
     }
@@ -325,16 +347,17 @@ export async function startStage<T>(def: StageDefinition<T>, options: StageOptio
     return out;
   }
 
-  async function processBatch(messages: Kafka.Message[]): Promise<void> {
+  /** Decode, handle and enqueue the outputs of a batch; `acknowledged` settles once the broker has them all. */
+  async function processBatch(messages: Kafka.Message[]): Promise<{ acknowledged: Promise<void> }> {
     const dead: OutRecord[] = [];
     const records: InRecord<T>[] = [];
     const byTopic = new Map<TopicKey, Kafka.Message[]>();
     for (const m of messages) {
       const k = keyOf(m.topic);
-      stageMetrics.recordsIn.inc({ stage: def.stage, topic: m.topic });
       if (!byTopic.has(k)) byTopic.set(k, []);
       byTopic.get(k)!.push(m);
     }
+    for (const [k, ms] of byTopic) stageMetrics.recordsIn.inc({ stage: def.stage, topic: inNames.topic(k) }, ms.length);
     for (const [k, ms] of byTopic) {
       await serde.prepare(k, ms.map((m) => m.value));
       for (const m of ms) {
@@ -365,12 +388,23 @@ export async function startStage<T>(def: StageDefinition<T>, options: StageOptio
       } else out.push(encoded);
     }
     for (const r of outcome.reject ?? []) dead.push(deadLetter(names, serde, def.stage, r.record, r.reason, r.errorType ?? 'validation', 1));
-    await sendWithRetry([...out, ...dead]);
-    await def.afterOutputsAcknowledged?.(records, context);
-    for (const o of out) stageMetrics.recordsOut.inc({ stage: def.stage, topic: o.topic });
+    const acknowledged = sendWithRetry([...out, ...dead]).then(async () => {
+      await def.afterOutputsAcknowledged?.(records, context);
+      countOutputs(out, dead);
+      const now = Date.now();
+      for (const m of messages) stageMetrics.endToEndSeconds.observe(labels, Math.max(0, now - (m.timestamp ?? now)) / 1000);
+    });
+    // Awaited in order by processLoop; this only keeps an early failure from being reported as unhandled.
+    acknowledged.catch(() => undefined);
+    return { acknowledged };
+  }
+
+  /** Per-topic counters, incremented once per batch rather than once per record. */
+  function countOutputs(out: OutRecord[], dead: OutRecord[]): void {
+    const outs = new Map<string, number>();
+    for (const o of out) outs.set(o.topic, (outs.get(o.topic) ?? 0) + 1);
+    for (const [topic, n] of outs) stageMetrics.recordsOut.inc({ stage: def.stage, topic }, n);
     for (const d of dead) stageMetrics.recordsDeadLettered.inc({ stage: def.stage, topic: d.headers?.['sluice-source-topic'] ?? '', error_type: d.headers?.['sluice-error-type'] ?? '' });
-    const now = Date.now();
-    for (const m of messages) stageMetrics.endToEndSeconds.observe(labels, Math.max(0, now - (m.timestamp ?? now)) / 1000);
   }
 
   function encodeOutput(p: Produce): OutRecord | { reason: string } {
