@@ -71,6 +71,11 @@ async function positionsOf(admin: Admin, group: string, topics: string[], target
  * round trip is skipped: the reset alone is safe, as it is with kafka-consumer-groups.
  */
 export async function replay(ctx: CliContext, opts: ReplayOptions): Promise<ReplayResult> {
+  if (opts.stage === 'persist' && !opts.dryRun) {
+    // persist resumes from the offsets it stores in PostgreSQL with its rows, so a reset of its Kafka
+    // group would be ignored; history is re-derived by replaying an upstream stage instead.
+    throw new CliError('persist keeps its position in PostgreSQL with its rows, so resetting its Kafka group changes nothing; replay --group enrich or --group score and the re-derived records update the stored rows in place');
+  }
   const group = ctx.names.group(opts.stage);
   const topics = stageInputs(ctx, opts.stage, opts.topic).map((k) => ctx.names.topic(k));
   const timeoutMs = opts.timeoutMs ?? 60_000;
