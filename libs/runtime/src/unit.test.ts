@@ -22,6 +22,19 @@ describe('config from the environment', () => {
     expect(error!.message).toMatch(/VERBOSE="maybe": expected true or false/);
     expect(error!.message).toMatch(/REGISTRY_URL="not a url": expected a URL/);
   });
+
+  test('secrets never appear in the error: secret-named variables are hidden, URL passwords cut out', () => {
+    const spec = { API_TOKEN: env.int(1), REGISTRY_URL: env.int(1) };
+    let message = '';
+    try {
+      loadConfig(spec, { API_TOKEN: 'super-secret-value', REGISTRY_URL: 'http://user:hunter2@host:x' });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain('API_TOKEN=(18 characters, not shown)');
+    expect(message).toContain('REGISTRY_URL="http://user:***@host:x"');
+    expect(message).not.toMatch(/super-secret-value|hunter2/);
+  });
 });
 
 describe('lag in seconds from the high-watermark history', () => {

@@ -13,6 +13,15 @@ export class ConfigError extends Error {
 
 export type ConfigSpec = z.ZodRawShape;
 
+const SECRET_NAME = /TOKEN|KEY|SECRET|PASSWORD|WEBHOOK|CREDENTIAL/i;
+
+/** The bad value as it may appear in a log: secrets hidden, passwords cut out of URLs. */
+function shown(name: string, value: string | undefined): string {
+  if (value === undefined) return 'null';
+  if (SECRET_NAME.test(name)) return `(${value.length} characters, not shown)`;
+  return JSON.stringify(value.replace(/\/\/([^/@\s:]*):[^/@\s]*@/g, '//$1:***@'));
+}
+
 export function loadConfig<S extends ConfigSpec>(spec: S, env: NodeJS.ProcessEnv = process.env): z.infer<z.ZodObject<S>> {
   const input: Record<string, string | undefined> = {};
   for (const key of Object.keys(spec)) {
@@ -24,7 +33,7 @@ export function loadConfig<S extends ConfigSpec>(spec: S, env: NodeJS.ProcessEnv
     throw new ConfigError(
       result.error.issues.map((issue) => {
         const name = String(issue.path[0] ?? '?');
-        return `${name}=${JSON.stringify(env[name] ?? null)}: ${issue.message}`;
+        return `${name}=${shown(name, env[name])}: ${issue.message}`;
       }),
     );
   }

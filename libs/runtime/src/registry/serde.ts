@@ -1,6 +1,6 @@
 import * as avro from 'avsc';
 import { loadSchemas, naming, TOPICS, type Naming, type SchemaName, type TopicKey } from '@sluice/contracts';
-import { RegistryClient } from './client';
+import { RegistryClient, RegistryError } from './client';
 
 /** Confluent wire format: magic byte 0, 4-byte big-endian schema id, Avro binary body. */
 export const MAGIC_BYTE = 0;
@@ -35,13 +35,22 @@ function describeType(type: avro.Type): string {
   return name;
 }
 
+/** A short JSON preview of a value; a value nested too deeply to print says so instead of throwing. */
+export function preview(value: unknown, max = 60): string {
+  try {
+    return String(JSON.stringify(value)).slice(0, max);
+  } catch {
+    return Array.isArray(value) ? 'a deeply nested array' : 'a deeply nested value';
+  }
+}
+
 /** Every problem in `value` against `type`, each naming the field path and what was expected. */
 export function validationProblems(type: avro.Type, value: unknown): string[] {
   const problems: string[] = [];
   type.isValid(value, {
     errorHook(path: string[], got: unknown, expected: avro.Type) {
       const where = path.length ? path.join('.') : '(record)';
-      const shown = got === undefined ? 'nothing' : JSON.stringify(got)?.slice(0, 60);
+      const shown = got === undefined ? 'nothing' : preview(got);
       problems.push(`field "${where}": expected ${describeType(expected)}, got ${shown}`);
     },
   });
@@ -128,8 +137,10 @@ export class AvroSerde {
       seen.add(id);
       try {
         await this.resolverFor(key, id);
-      } catch {
-        // Left for decodeSync to report against the record it concerns.
+      } catch (err) {
+        // Only the registry saying it does not know the id makes the record undecodable; an unreachable
+        // or failing registry is transient, and the caller retries rather than dead-letter valid records.
+        if (!(err instanceof RegistryError && err.status === 404)) throw err;
       }
     }
   }

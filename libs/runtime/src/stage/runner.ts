@@ -359,7 +359,7 @@ export async function startStage<T>(def: StageDefinition<T>, options: StageOptio
     }
     for (const [k, ms] of byTopic) stageMetrics.recordsIn.inc({ stage: def.stage, topic: inNames.topic(k) }, ms.length);
     for (const [k, ms] of byTopic) {
-      await serde.prepare(k, ms.map((m) => m.value));
+      await retryTransient('reading writer schemas from the registry', () => serde.prepare(k, ms.map((m) => m.value)));
       for (const m of ms) {
         const base = {
           topic: m.topic,
@@ -421,6 +421,18 @@ export async function startStage<T>(def: StageDefinition<T>, options: StageOptio
       return { topic: names.topic(p.topic), key: p.key, value, headers: p.headers, partition: p.partition };
     } catch (e) {
       return { reason: (e as Error).message };
+    }
+  }
+
+  async function retryTransient(what: string, fn: () => Promise<void>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (e) {
+        const wait = Math.min(backoffMaxMs, backoffMs * 2 ** (attempt - 1));
+        logger.warn({ err: (e as Error).message, attempt, waitMs: wait }, `${what} failed; retrying`);
+        await sleep(wait);
+      }
     }
   }
 

@@ -25,7 +25,8 @@ export interface StringRule {
 
 /** Extra rules on string fields, by field path. */
 export const STRING_RULES: Record<string, StringRule> = {
-  id: { minLength: 1, maxLength: 128, expected: '1 to 128 characters' },
+  // eslint-disable-next-line no-control-regex
+  id: { minLength: 1, maxLength: 128, pattern: /^[^\u0000-\u001f\u007f]+$/, expected: '1 to 128 characters, no control characters' },
   source: {
     minLength: 1,
     maxLength: 64,
@@ -33,6 +34,10 @@ export const STRING_RULES: Record<string, StringRule> = {
     expected: "a lower-case token of 1 to 64 characters: a-z, 0-9, '.', '_' or '-', starting with a letter or digit (for example twitter)",
   },
   'author.id': { minLength: 1, maxLength: 256, expected: '1 to 256 characters' },
+  // The same bounds enrich applies to direct-Kafka records (ENRICH_MAX_TEXT_CHARS), so nothing ingest
+  // acknowledges is dead-lettered downstream for them, and no event outgrows a Kafka record.
+  text: { maxLength: 50_000, expected: 'at most 50,000 characters' },
+  url: { maxLength: 4096, pattern: /^https?:\/\/[^\s]+$/i, expected: 'an absolute http or https URL of at most 4,096 characters' },
 };
 
 /** occurredAt may also be given as an RFC 3339 / ISO-8601 date-time with a time zone. */

@@ -76,7 +76,7 @@ describe('EventValidator', () => {
     const r = validator.check({ ...valid(), id: 'x'.repeat(129), source: 'Twitter', author: { id: '' } }, undefined, stamp);
     const reasons = (r as { reasons: string[] }).reasons;
     expect(reasons).toEqual([
-      expect.stringMatching(/^id: expected 1 to 128 characters, got "x+"… \(129 characters\)$/),
+      expect.stringMatching(/^id: expected 1 to 128 characters, no control characters, got "x+"… \(129 characters\)$/),
       expect.stringMatching(/^source: expected a lower-case token .*got "Twitter"$/),
       'author.id: expected 1 to 256 characters, got ""',
     ]);

@@ -105,7 +105,12 @@ function dig(value: Record<string, unknown>, steps: string[]): unknown {
 export function show(v: unknown): string {
   if (v === undefined) return 'nothing';
   if (typeof v === 'string' && v.length > 40) return `${JSON.stringify(v.slice(0, 40))}… (${v.length} characters)`;
-  const s = JSON.stringify(v) ?? String(v);
+  let s: string;
+  try {
+    s = JSON.stringify(v) ?? String(v);
+  } catch {
+    return 'a value nested too deeply to show';
+  }
   return s.length > 60 ? `${s.slice(0, 60)}…` : s;
 }
 

@@ -33,6 +33,10 @@ export interface IngestParts {
 
 type Route = 'event' | 'batch';
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+
+
 const ROUTE_PATHS: Record<Route, string> = { event: '/v1/events', batch: '/v1/events/batch' };
 
 /** Serves one HTTP request if it is an ingest API route; returns false when it is not. */
@@ -113,7 +117,12 @@ export function createIngestHandler(parts: IngestParts): IngestHandler {
     } else if (encoding !== 'identity') {
       return fail(res, route, 415, 'unsupported content encoding', `Content-Encoding ${encoding} is not accepted; send gzip or identity`);
     }
-    const text = body.toString('utf8');
+    let text: string;
+    try {
+      text = strictUtf8.decode(body);
+    } catch {
+      return fail(res, route, 400, 'invalid UTF-8', 'the body is not valid UTF-8; send UTF-8 encoded JSON');
+    }
     let inputs: unknown[];
     if (type.format === 'ndjson') inputs = parseNdjson(text);
     else {

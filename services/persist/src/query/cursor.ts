@@ -28,7 +28,9 @@ export function decodeCursor(cursor: string, digest: string): Position {
     throw new CursorError('expected a cursor returned by this API (nextCursor)');
   }
   const p = parsed as { t?: unknown; k?: unknown; f?: unknown };
-  if (!p || typeof p !== 'object' || typeof p.t !== 'number' || !Number.isFinite(p.t) || typeof p.k !== 'string' || typeof p.f !== 'string') {
+  // Bounded to what PostgreSQL timestamps and text can hold: a forged cursor is a 400, never a 500.
+  const MAX_MS = Date.UTC(9999, 11, 31);
+  if (!p || typeof p !== 'object' || typeof p.t !== 'number' || !Number.isFinite(p.t) || p.t < 0 || p.t > MAX_MS || typeof p.k !== 'string' || p.k.includes('\u0000') || typeof p.f !== 'string') {
     throw new CursorError('expected a cursor returned by this API (nextCursor)');
   }
   if (p.f !== digest) throw new CursorError('the cursor belongs to a query with other filters; repeat the original filters or start again without a cursor');

@@ -9,7 +9,13 @@ import { SCORE_COLUMNS } from '../write/rows';
 const SEVERITIES = ['INFO', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
 
 const text = (description: string, max = 256) =>
-  z.string({ error: 'expected a text value' }).min(1, { error: 'expected a non-empty value' }).max(max, { error: `expected at most ${max} characters` }).describe(description);
+  z
+    .string({ error: 'expected a text value' })
+    .min(1, { error: 'expected a non-empty value' })
+    .max(max, { error: `expected at most ${max} characters` })
+    // PostgreSQL text cannot hold NUL: refuse it here as a 400 rather than fail in the database.
+    .refine((s) => !s.includes('\u0000'), { error: 'expected text without NUL characters' })
+    .describe(description);
 
 const int = (description: string, min: number, max: number, fallback: number) =>
   z.coerce
