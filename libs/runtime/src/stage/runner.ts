@@ -156,7 +156,20 @@ export async function startStage<T>(def: StageDefinition<T>, options: StageOptio
   async function onRebalance(err: Kafka.LibrdKafkaError, assignment: Kafka.Assignment[]): Promise<void> {
     const tps = assignment.map((a) => ({ topic: a.topic, partition: a.partition }));
     if (err.code === Kafka.CODES.ERRORS.ERR__ASSIGN_PARTITIONS) {
-      const start = (await def.onAssigned?.(tps, context)) ?? undefined;
+      // A failing hook (a broker still electing leaders, a database restarting) is retried: the
+      // assignment must not be left hanging, and partitions must not start from the wrong place.
+      let start: Map<string, number> | undefined;
+      for (let attempt = 1; def.onAssigned; attempt++) {
+        try {
+          start = (await def.onAssigned(tps, context)) ?? undefined;
+          break;
+        } catch (e) {
+          const wait = Math.min(backoffMaxMs, backoffMs * 2 ** (attempt - 1));
+          logger.warn({ err: (e as Error).message, attempt, waitMs: wait }, 'partition assignment hook failed; retrying');
+          await sleep(wait);
+          if (!running) return;
+        }
+      }
       for (const tp of tps) {
         partitions.set(tpKey(tp.topic, tp.partition), {
           ...tp,
