@@ -15,7 +15,7 @@ home="$cache/kafka-$KAFKA_VERSION"
 data=${KAFKA_DATA_DIR:-$cache/run/kafka-$KAFKA_VERSION}
 port=${KAFKA_PORT:-9092}
 cport=${KAFKA_CONTROLLER_PORT:-9093}
-heap=${KAFKA_HEAP:-512m}
+heap=${KAFKA_HEAP:-1g}
 pidfile="$data/kafka.pid"
 
 log() { printf '[kafka.sh] %s\n' "$*" >&2; }

@@ -7,6 +7,7 @@
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { Client } from 'pg';
 import WebSocket from 'ws';
 import { kafkaAdminClient, LagTracker } from '@sluice/runtime';
 import { STAGE_INPUTS, naming, type GroupStage } from '@sluice/contracts';
@@ -137,13 +138,17 @@ describe('fault injection', () => {
     }
     const drainSeconds = (Date.now() - drainStart) / 1000;
 
-    // Zero acknowledged events lost, zero duplicate rows.
-    await eventually(async () => Number((await p.db.query('SELECT count(*) FROM events')).rows[0].count) >= acknowledged.size, 120_000, 1000);
-    const rows = (await p.db.query('SELECT id FROM events')).rows as Array<{ id: string }>;
+    // Zero acknowledged events lost, zero duplicate rows. (The harness's connection died with the
+    // database; a new one reads the results.)
+    const db = new Client({ connectionString: p.dbUrl });
+    await db.connect();
+    try {
+    await eventually(async () => Number((await db.query('SELECT count(*) FROM events')).rows[0].count) >= acknowledged.size, 120_000, 1000);
+    const rows = (await db.query('SELECT id FROM events')).rows as Array<{ id: string }>;
     const ids = new Set(rows.map((r) => r.id));
     const lost = [...acknowledged].filter((id) => !ids.has(id));
     const duplicateRows = rows.length - ids.size;
-    const alertRows = (await p.db.query('SELECT dedup_key FROM alerts')).rows as Array<{ dedup_key: string }>;
+    const alertRows = (await db.query('SELECT dedup_key FROM alerts')).rows as Array<{ dedup_key: string }>;
     const duplicateAlerts = alertRows.length - new Set(alertRows.map((r) => r.dedup_key)).size;
     const doubleDelivered = [...wsNew.values()].filter((n) => n > 1).length;
 
@@ -163,5 +168,8 @@ describe('fault injection', () => {
     expect(duplicateAlerts).toBe(0);
     expect(alertRows.length).toBeGreaterThan(0);
     expect(doubleDelivered).toBe(0);
+    } finally {
+      await db.end();
+    }
   });
 });

@@ -37,6 +37,8 @@ export async function startPipeline(name: string, extraEnv: Record<string, Recor
   procs.ingest = await startService('ingest', { ...common, INGEST_API_KEYS: `${name}:${keyHash}`, INGEST_LAG_INTERVAL_MS: '0', ...extraEnv.ingest });
   const db = new Client({ connectionString: dbUrl });
   await db.connect();
+  // A database outage (fault tests) breaks this connection; its error must not crash the test run.
+  db.on('error', () => undefined);
   return {
     prefix,
     dbUrl,
