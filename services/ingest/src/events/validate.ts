@@ -76,6 +76,10 @@ export class EventValidator {
       const v = steps.length === 1 ? e[steps[0]] : dig(e, steps);
       if (typeof v === 'string' && !checkString(rule, v)) problems.push(`${path}: expected ${rule.expected}, got ${show(v)}`);
     }
+    for (const path of COUNT_FIELDS) {
+      const v = dig(e, path.split('.'));
+      if (typeof v === 'number' && v < 0) problems.push(`${path}: expected a count of 0 or more, got ${v}`);
+    }
     if (problems.length === 0) return { ok: true, event: e as unknown as RawEvent };
     const where = index === undefined ? '' : `events[${index}]`;
     // A problem starting with ":" concerns the event as a whole.
@@ -83,6 +87,8 @@ export class EventValidator {
     return { ok: false, reasons };
   }
 }
+
+const COUNT_FIELDS = ['author.followers', 'engagement.likes', 'engagement.shares', 'engagement.comments', 'engagement.views'];
 
 /** Kafka key of a raw event: one author's events on one platform stay in order in one partition. */
 export function eventKey(event: RawEvent): string {
