@@ -1,0 +1,4 @@
+export * from './signing';
+export * from './backoff';
+export * from './dispatcher';
+export * from './progress';
