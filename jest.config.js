@@ -5,7 +5,9 @@ const services = ['registry', 'ingest', 'enrich', 'score', 'persist', 'notify'];
 // Two phases (deploy/test.sh runs both): the package suites in parallel, then the system tests (the
 // whole pipeline as processes, fault injection that restarts the shared broker and database, hostile
 // input) one at a time, since they would disturb anything running beside them.
-const system = ['/test/e2e/', '/test/faults/', '/test/hostile/'];
+// persist's outage test stops the shared PostgreSQL, so it runs with the system tests.
+const system = ['/test/e2e/', '/test/faults/', '/test/hostile/', '/services/persist/src/persist\\.kafka\\.test\\.ts$'];
+const systemMatch = ['**/test/e2e/**/*.test.ts', '**/test/faults/**/*.test.ts', '**/test/hostile/**/*.test.ts', '**/services/persist/src/persist.kafka.test.ts'];
 const systemPhase = process.env.SLUICE_TEST_PHASE === 'system';
 
 module.exports = {
@@ -13,7 +15,7 @@ module.exports = {
   roots: ['<rootDir>/libs', '<rootDir>/services', '<rootDir>/tools', '<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/', ...(systemPhase ? [] : system)],
-  ...(systemPhase ? { testMatch: system.map((d) => `**${d}**/*.test.ts`) } : {}),
+  ...(systemPhase ? { testMatch: systemMatch } : {}),
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }] },
   moduleNameMapper: {
     [`^@sluice/(${libs.join('|')})$`]: '<rootDir>/libs/$1/src',
