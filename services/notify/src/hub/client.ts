@@ -90,14 +90,15 @@ export class ClientConnection {
   send(data: Buffer): void {
     if (this.closed) return;
     if (this.corked && this.corkedBytes + data.length > this.limits.highWaterBytes) this.uncork();
+    const held = this.ws.bufferedAmount;
     // Bytes held by our own cork are on their way out with this batch, not a sign of a slow reader.
-    const buffered = this.ws.bufferedAmount - (this.corked ? this.corkedBytes : 0);
+    const buffered = held - (this.corked ? this.corkedBytes : 0);
     if (this.queue.length === 0 && buffered < this.limits.highWaterBytes) {
       this.sent++;
       if (this.corked) this.corkedBytes += data.length;
       // A completion callback is only needed when this write may leave the socket above the
       // high-water mark (it then flushes the queue); skipping it keeps the common path cheap.
-      if (buffered + data.length >= this.limits.highWaterBytes) this.ws.send(data, TEXT, this.onSent);
+      if (held + data.length >= this.limits.highWaterBytes) this.ws.send(data, TEXT, this.onSent);
       else this.ws.send(data, TEXT);
       return;
     }
