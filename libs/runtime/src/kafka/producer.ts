@@ -31,7 +31,10 @@ export class DeliveryError extends Error {
   }
 }
 
-interface Waiter {
+/** One `send` call: resolved when its last record is acknowledged, rejected on the first failure. */
+interface PendingSend {
+  remaining: number;
+  settled: boolean;
   resolve: () => void;
   reject: (e: Error) => void;
 }
@@ -42,8 +45,6 @@ interface Waiter {
  */
 export class ReliableProducer {
   private readonly producer: Kafka.Producer;
-  private readonly waiting = new Map<number, Waiter>();
-  private nextOpaque = 1;
   private connected = false;
 
   constructor(private readonly options: ProducerOptions) {
@@ -70,14 +71,19 @@ export class ReliableProducer {
         partitioner: 'murmur2_random',
       },
     );
+    // The opaque of every record is its send's PendingSend: one object per batch, not per record.
     this.producer.on('delivery-report', (err, report) => {
-      const opaque = report?.opaque as number | undefined;
-      if (opaque === undefined) return;
-      const w = this.waiting.get(opaque);
-      if (!w) return;
-      this.waiting.delete(opaque);
-      if (err) w.reject(new DeliveryError(`Kafka did not acknowledge a record to ${report.topic}: ${err.message}`, (err as Kafka.LibrdKafkaError).code));
-      else w.resolve();
+      const pending = report?.opaque as PendingSend | undefined;
+      if (!pending || typeof pending !== 'object') return;
+      pending.remaining--;
+      if (pending.settled) return;
+      if (err) {
+        pending.settled = true;
+        pending.reject(new DeliveryError(`Kafka did not acknowledge a record to ${report.topic}: ${err.message}`, (err as Kafka.LibrdKafkaError).code));
+      } else if (pending.remaining === 0) {
+        pending.settled = true;
+        pending.resolve();
+      }
     });
     this.producer.on('event.error', (err) => options.logger?.warn({ err: err.message }, 'kafka producer error'));
   }
@@ -98,34 +104,36 @@ export class ReliableProducer {
     });
   }
 
-  /** Produce every record; resolves when all are acknowledged, rejects with the first failure. */
+  /** Produce every record, in order; resolves when all are acknowledged, rejects with the first failure. */
   send(records: OutRecord[]): Promise<void> {
     if (records.length === 0) return Promise.resolve();
-    const acks: Promise<void>[] = [];
-    for (const r of records) acks.push(this.produceOne(r));
-    return Promise.all(acks).then(() => undefined);
-  }
-
-  private produceOne(r: OutRecord): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const opaque = this.nextOpaque++;
-      this.waiting.set(opaque, { resolve, reject });
-      const headers = r.headers ? Object.entries(r.headers).map(([k, v]) => ({ [k]: v })) : undefined;
-      const attempt = (tries: number) => {
-        try {
-          this.producer.produce(r.topic, r.partition ?? null, r.value, r.key ?? null, r.timestamp ?? Date.now(), opaque, headers as never);
-        } catch (err) {
-          const code = (err as Kafka.LibrdKafkaError).code;
-          // Local queue full: librdkafka is behind; wait for deliveries to drain it, then try again.
-          if (code === Kafka.CODES.ERRORS.ERR__QUEUE_FULL && tries < 1000) {
-            setTimeout(() => attempt(tries + 1), 5);
+      const pending: PendingSend = { remaining: records.length, settled: false, resolve, reject };
+      const produceFrom = (start: number, tries: number): void => {
+        for (let i = start; i < records.length; i++) {
+          const r = records[i];
+          const headers = r.headers ? Object.entries(r.headers).map(([k, v]) => ({ [k]: v })) : undefined;
+          try {
+            this.producer.produce(r.topic, r.partition ?? null, r.value, r.key ?? null, r.timestamp ?? Date.now(), pending, headers as never);
+          } catch (err) {
+            const code = (err as Kafka.LibrdKafkaError).code;
+            // Local queue full: librdkafka is behind; wait for deliveries to drain it, then go on from
+            // this record (the rest stay behind it, so per-key order holds).
+            if (code === Kafka.CODES.ERRORS.ERR__QUEUE_FULL && tries < 1000) {
+              setTimeout(() => produceFrom(i, tries + 1), 5);
+              return;
+            }
+            // Records from here on were never handed to librdkafka: no report will come for them.
+            pending.remaining -= records.length - i;
+            if (!pending.settled) {
+              pending.settled = true;
+              reject(new DeliveryError(`cannot produce to ${r.topic}: ${(err as Error).message}`, code));
+            }
             return;
           }
-          this.waiting.delete(opaque);
-          reject(new DeliveryError(`cannot produce to ${r.topic}: ${(err as Error).message}`, code));
         }
       };
-      attempt(0);
+      produceFrom(0, 0);
     });
   }
 

@@ -12,6 +12,7 @@ export const stageConfig = {
   STAGE_BATCH_SIZE: env.int(1000, 1, 100_000),
   STAGE_BATCH_WAIT_MS: env.int(20, 0, 60_000),
   STAGE_MAX_IN_FLIGHT_PER_PARTITION: env.int(5000, 1, 1_000_000),
+  STAGE_PIPELINE_DEPTH: env.int(3, 1, 32),
   STAGE_MAX_ATTEMPTS: env.int(5, 1, 100),
   STAGE_LAG_INTERVAL_MS: env.int(5000, 0, 600_000),
 };
@@ -91,6 +92,7 @@ export function runStageService<S extends ConfigSpec>(
       batchSize: c.STAGE_BATCH_SIZE,
       batchWaitMs: c.STAGE_BATCH_WAIT_MS,
       maxInFlightPerPartition: c.STAGE_MAX_IN_FLIGHT_PER_PARTITION,
+      pipelineDepth: c.STAGE_PIPELINE_DEPTH,
       maxAttempts: c.STAGE_MAX_ATTEMPTS,
       lagIntervalMs: c.STAGE_LAG_INTERVAL_MS,
     });

@@ -98,6 +98,11 @@ export interface StageOptions {
   batchWaitMs?: number;
   /** Records queued per partition before that partition is paused. */
   maxInFlightPerPartition?: number;
+  /**
+   * Batches whose outputs may await the broker's acknowledgement while the next batch is handled
+   * (default 3). Offsets are still committed strictly in batch order.
+   */
+  pipelineDepth?: number;
   /** Handler attempts before a non-transient failure isolates and dead-letters the failing records. */
   maxAttempts?: number;
   /** Backoff between attempts: initial and ceiling (ms). */
