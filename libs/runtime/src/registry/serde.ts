@@ -65,6 +65,8 @@ export function validationProblems(type: avro.Type, value: unknown): string[] {
 export class AvroSerde {
   private readonly ids = new Map<TopicKey, number>();
   private readonly resolvers = new Map<string, { id: number; reader: avro.Type; writer: avro.Type; resolver: ReturnType<avro.Type['createResolver']> | null }>();
+  /** Schema ids the registry knows but whose writer schema cannot be read as the topic's type, with why. */
+  private readonly unreadable = new Map<string, string>();
   private readonly writers = new Map<number, Promise<avro.Type>>();
   readonly naming: Naming;
 
@@ -133,7 +135,7 @@ export class AvroSerde {
     for (const b of buffers) {
       if (!b || b.length < HEADER_BYTES || b[0] !== MAGIC_BYTE) continue;
       const id = b.readUInt32BE(1);
-      if (seen.has(id) || this.resolvers.has(`${key}:${id}`)) continue;
+      if (seen.has(id) || this.resolvers.has(`${key}:${id}`) || this.unreadable.has(`${key}:${id}`)) continue;
       seen.add(id);
       try {
         await this.resolverFor(key, id);
@@ -152,7 +154,16 @@ export class AvroSerde {
     const reader = this.typeOf(key);
     const writer = await this.writerType(id);
     const same = writer.equals(reader);
-    const entry = { id, reader, writer, resolver: same ? null : reader.createResolver(writer) };
+    let resolver: ReturnType<avro.Type['createResolver']> | null = null;
+    try {
+      if (!same) resolver = reader.createResolver(writer);
+    } catch (err) {
+      // A schema of another record (or an incompatible change): the records are undecodable, not the
+      // registry at fault. Schema ids are immutable, so the verdict is kept.
+      this.unreadable.set(cacheKey, (err as Error).message);
+      return undefined;
+    }
+    const entry = { id, reader, writer, resolver };
     this.resolvers.set(cacheKey, entry);
     return entry;
   }
@@ -165,7 +176,11 @@ export class AvroSerde {
     }
     const id = buffer.readUInt32BE(1);
     const entry = this.resolvers.get(`${key}:${id}`);
-    if (!entry) throw new DecodeError(`schema id ${id} is unknown to the registry or cannot be read as ${AvroSerde.schemaOf(key)}`);
+    if (!entry) {
+      const why = this.unreadable.get(`${key}:${id}`);
+      if (why) throw new DecodeError(`writer schema id ${id} cannot be read as ${AvroSerde.schemaOf(key)}: ${why}`);
+      throw new DecodeError(`schema id ${id} is unknown to the registry or cannot be read as ${AvroSerde.schemaOf(key)}`);
+    }
     try {
       const body = buffer.subarray(HEADER_BYTES);
       return (entry.resolver ? entry.reader.fromBuffer(body, entry.resolver) : entry.reader.fromBuffer(body)) as T;
