@@ -1,3 +1,4 @@
 export * from './topics';
 export * from './schemas';
+export * from './ids';
 export type * from './generated/types';

@@ -2,7 +2,7 @@ import type * as avro from 'avsc';
 import { schemaType, type RawEvent } from '@sluice/contracts';
 import { validationProblems } from '@sluice/runtime';
 import { ISO_DATE_TIME, SET_BY_INGEST, STRING_RULES, TIMESTAMP_EXPECTED, TIMESTAMP_FIELDS, checkString, type StringRule } from './rules';
-import { ulidFactory } from './ulid';
+import { ulidFactory } from '@sluice/contracts';
 
 export type EventCheck = { ok: true; event: RawEvent } | { ok: false; reasons: string[] };
 

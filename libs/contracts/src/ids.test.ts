@@ -1,4 +1,4 @@
-import { ulidFactory, ulidTime } from './ulid';
+import { ulidFactory, ulidTime } from './ids';
 
 describe('ulid', () => {
   test('26 Crockford base32 characters that carry the time', () => {
