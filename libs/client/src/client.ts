@@ -1,22 +1,27 @@
 import { Batcher, DEFAULT_BATCH_LIMITS, type BatchLimits } from './batch';
 import { ulidFactory } from './ids/ulid';
 import { ConcurrencyLimit, DEFAULT_BACKOFF, DEFAULT_RETRY_BUDGET, RetryBudget, retryDelayMs, type BackoffOptions } from './retry';
-import { HttpTransport } from './transport/http';
+import { ConfirmationListener, type ConfirmationStats, type EventConfirmation } from './confirmations';
+import { DEFAULT_COMPRESSION, HttpTransport } from './transport/http';
 import { KafkaTransport } from './transport/kafka';
 import type { AttemptOutcome, EventOutcome, PreparedEvent, Transport } from './transport/types';
 import type { ClientOptions, ClientTarget, EventInput, KafkaTarget, SendResult } from './types';
 import { consumeAlerts, type AlertStream, type AlertStreamOptions } from './alerts';
 
-/** Thrown by waitForConfirmation until Sluice publishes per-event confirmations to producers. */
+/** waitForConfirmation on a client that cannot hear confirmations (no notifyUrl, or the Kafka transport). */
 export class ConfirmationsUnavailable extends Error {
-  constructor() {
+  constructor(reason: string) {
     super(
-      'waitForConfirmation is not available yet: notify has no producer confirmations endpoint. ' +
-        'A send result of "accepted" means the event is in the raw topic (acknowledged by Kafka with acks=all); ' +
-        'confirmation that it was persisted needs the confirmations WebSocket of notify (issue 11, not built yet).',
+      `waitForConfirmation needs notify's confirmations socket: ${reason}. ` +
+        'Without it a send result of "accepted" means the event is in the raw topic (acknowledged by Kafka with acks=all), not yet persisted.',
     );
     this.name = 'ConfirmationsUnavailable';
   }
+}
+
+export interface WaitOptions {
+  /** How long to wait for every id (default 30,000 ms). */
+  timeoutMs?: number;
 }
 
 export interface ClientStats {
@@ -45,17 +50,20 @@ export interface SluiceClient {
   /** flush(), then releases the transport. send() after close() throws. */
   close(): Promise<void>;
   /**
-   * TODO(issue 11, notify confirmations): resolve when persist has committed event `id`, reject after
-   * `timeoutMs`. Notify does not publish producer confirmations yet, so this always rejects with
-   * ConfirmationsUnavailable; it is declared so producers can code against the final interface.
+   * Resolves when persist has committed every one of the events (one confirmation per id, in the order
+   * given), as notify reports it on its confirmations socket. Rejects with ConfirmationTimeout naming
+   * the ids still missing after `timeoutMs`, ConfirmationsRefused when notify refuses the API key, or
+   * ConfirmationsUnavailable when the client has no notifyUrl (or sends straight to Kafka). A
+   * confirmation that arrived before the call counts (the client remembers recent ones).
    */
-  waitForConfirmation(id: string, timeoutMs: number): Promise<void>;
+  waitForConfirmation(ids: string | string[], options?: WaitOptions | number): Promise<EventConfirmation[]>;
   /**
    * Alerts from the alert topic, decoded (Kafka clients reuse their brokers, registry and prefix; HTTP
    * clients pass them in `options`). See consumeAlerts.
    */
   alerts(options: Partial<AlertStreamOptions> & { groupId: string }): AlertStream;
-  stats(): ClientStats;
+  /** Counters; `http` says how many bodies were gzipped and the bytes saved, `confirmations` how the socket is doing. */
+  stats(): ClientStats & { confirmations?: ConfirmationStats; http?: { bodies: number; gzipped: number; bytes: number; wireBytes: number } };
 }
 
 interface Pending {
@@ -105,6 +113,7 @@ export class Client implements SluiceClient {
   /** No request leaves before this time: the server's Retry-After applies to the whole client. */
   private notBefore = 0;
   private closed = false;
+  private readonly confirmations: ConfirmationListener | null = null;
   private readonly counters: ClientStats = { queued: 0, accepted: 0, rejected: 0, failed: 0, requests: 0, retries: 0, throttled: 0, splits: 0 };
 
   /** `wire` replaces the transport the target names (tests drive the delivery loop with a scripted one). */
@@ -131,13 +140,19 @@ export class Client implements SluiceClient {
     if (wire) {
       this.wire = wire;
     } else if (target?.transport === 'http') {
-      this.wire = new HttpTransport(target, options.requestTimeoutMs ?? 30_000);
+      this.wire = new HttpTransport(target, options.requestTimeoutMs ?? 30_000, {
+        encoding: options.compression ?? DEFAULT_COMPRESSION.encoding,
+        aboveBytes: options.compressAboveBytes ?? DEFAULT_COMPRESSION.aboveBytes,
+      });
     } else if (target?.transport === 'kafka') {
       this.wire = new KafkaTransport(target, { lingerMs: Math.min(limits.lingerMs, 50), deliveryTimeoutMs: this.deliveryTimeoutMs });
     } else {
       throw new Error(`transport: expected "http" (with url and apiKey) or "kafka" (with brokers and registryUrl), got ${JSON.stringify((target as { transport?: unknown })?.transport)}`);
     }
     this.transport = this.wire.name;
+    if (target?.transport === 'http' && target.notifyUrl) {
+      this.confirmations = new ConfirmationListener({ url: target.notifyUrl, apiKey: target.apiKey, apiKeyHeader: target.apiKeyHeader, remember: options.rememberConfirmations });
+    }
     this.batcher = new Batcher<Pending>(limits, (p) => p.prepared.bytes, (batch) => this.track(this.deliver(batch)));
   }
 
@@ -150,6 +165,8 @@ export class Client implements SluiceClient {
       return { status: 'rejected', id: prepared.id, reasons: prepared.problems, attempts: 0 };
     }
     this.counters.queued++;
+    // Listen from the first send, so confirmations that come before anyone waits are remembered.
+    if (this.confirmations) void this.confirmations.open().catch(() => undefined);
     return new Promise<SendResult>((resolve) => this.batcher.add({ prepared, attempts: 0, settled: false, resolve }));
   }
 
@@ -167,10 +184,19 @@ export class Client implements SluiceClient {
     this.closed = true;
     await this.flush();
     await this.wire.close();
+    await this.confirmations?.close();
   }
 
-  waitForConfirmation(_id: string, _timeoutMs: number): Promise<void> {
-    return Promise.reject(new ConfirmationsUnavailable());
+  waitForConfirmation(ids: string | string[], options: WaitOptions | number = {}): Promise<EventConfirmation[]> {
+    const timeoutMs = typeof options === 'number' ? options : (options.timeoutMs ?? 30_000);
+    const list = typeof ids === 'string' ? [ids] : ids;
+    if (!Array.isArray(list) || list.some((id) => typeof id !== 'string')) return Promise.reject(new Error('ids: expected an event id or an array of event ids (strings)'));
+    if (!this.confirmations) {
+      return Promise.reject(
+        new ConfirmationsUnavailable(this.transport === 'kafka' ? 'events sent straight to Kafka carry no producer, so nobody is told about them' : 'set notifyUrl on the HTTP target'),
+      );
+    }
+    return this.confirmations.wait(list, timeoutMs);
   }
 
   alerts(options: Partial<AlertStreamOptions> & { groupId: string }): AlertStream {
@@ -181,8 +207,12 @@ export class Client implements SluiceClient {
     return consumeAlerts({ ...options, brokers, registryUrl, prefix: options.prefix ?? k?.prefix });
   }
 
-  stats(): ClientStats {
-    return { ...this.counters };
+  stats(): ClientStats & { confirmations?: ConfirmationStats; http?: HttpTransport['sent'] } {
+    return {
+      ...this.counters,
+      ...(this.confirmations ? { confirmations: this.confirmations.stats() } : {}),
+      ...(this.wire instanceof HttpTransport ? { http: { ...this.wire.sent } } : {}),
+    };
   }
 
   private track(p: Promise<void>): void {

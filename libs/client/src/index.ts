@@ -1,5 +1,16 @@
 /** @sluice/client: the producer and analyst SDK. */
-export { createClient, Client, ConfirmationsUnavailable, prepareEvent, type SluiceClient, type ClientStats } from './client';
+export { createClient, Client, ConfirmationsUnavailable, prepareEvent, type SluiceClient, type ClientStats, type WaitOptions } from './client';
+export {
+  ConfirmationListener,
+  ConfirmationTimeout,
+  ConfirmationsRefused,
+  RecentConfirmations,
+  confirmationsUrl,
+  CONFIRMATIONS_PATH,
+  type EventConfirmation,
+  type ConfirmationListenerOptions,
+  type ConfirmationStats,
+} from './confirmations';
 export type { EventInput, SendResult, ClientTarget, HttpTarget, KafkaTarget, ClientOptions } from './types';
 export { consumeAlerts, onAlerts, type AlertStream, type AlertStreamOptions, type AlertRecord } from './alerts';
 export { ulidFactory, ulidTime, ULID_PATTERN } from './ids/ulid';
@@ -15,6 +26,6 @@ export {
   type BackoffOptions,
   type RetryBudgetOptions,
 } from './retry';
-export { interpretResponse, stripPosition } from './transport/http';
+export { interpretResponse, stripPosition, HttpTransport, DEFAULT_COMPRESSION, type HttpCompression } from './transport/http';
 export { eventKey, toRawEvent, contractProblems, undeclaredFields } from './transport/kafka';
 export type { AttemptOutcome, EventOutcome, PreparedEvent, Transport } from './transport/types';

@@ -28,6 +28,11 @@ export interface HttpTarget {
   apiKey: string;
   /** Send the key as `X-API-Key` instead of `Authorization: Bearer`. */
   apiKeyHeader?: 'authorization' | 'x-api-key';
+  /**
+   * Base URL of notify (e.g. http://127.0.0.1:8083). When set, the client opens notify's confirmations
+   * socket with the same API key on the first send, and waitForConfirmation works.
+   */
+  notifyUrl?: string;
 }
 
 export interface KafkaTarget {
@@ -58,6 +63,12 @@ export interface ClientOptions {
   deliveryTimeoutMs?: number;
   /** Timeout of one HTTP request (default 30,000 ms). */
   requestTimeoutMs?: number;
+  /** HTTP request bodies: "gzip" (default) compresses those of at least compressAboveBytes; "none" never does. */
+  compression?: 'gzip' | 'none';
+  /** Smallest body gzipped (default 4096 bytes: below that compression saves little). */
+  compressAboveBytes?: number;
+  /** Confirmed event ids remembered for waitForConfirmation calls made after the confirmation arrived (default 100,000). */
+  rememberConfirmations?: number;
   backoff?: Partial<BackoffOptions>;
   retryBudget?: Partial<RetryBudgetOptions>;
   /** Makes the ids the client assigns (default: monotonic ULIDs). */

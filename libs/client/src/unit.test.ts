@@ -4,6 +4,7 @@ import { Batcher, type Timers } from './batch';
 import { Client, prepareEvent } from './client';
 import { ULID_PATTERN, ulidFactory, ulidTime } from './ids/ulid';
 import { ConcurrencyLimit, RetryBudget, fullJitterMs, parseRetryAfter, retryDelayMs } from './retry';
+import { ConfirmationTimeout, RecentConfirmations, confirmationsUrl } from './confirmations';
 import { interpretResponse, stripPosition } from './transport/http';
 import { contractProblems, eventKey, toRawEvent, undeclaredFields } from './transport/kafka';
 import type { AttemptOutcome, PreparedEvent, Transport } from './transport/types';
@@ -329,6 +330,36 @@ describe('delivery loop', () => {
     expect(r).toMatchObject({ status: 'rejected', attempts: 0, reasons: ['event: expected a RawEvent object, got null'] });
     await client.close();
     await expect(client.send(event())).rejects.toThrow(/after close/);
-    await expect(client.waitForConfirmation('x', 10)).rejects.toThrow(/not available yet/);
+    await expect(client.waitForConfirmation('x', 10)).rejects.toThrow(/set notifyUrl on the HTTP target/);
+  });
+});
+
+describe('confirmations (pure parts)', () => {
+  it("derives notify's confirmations socket from the base URL", () => {
+    expect(confirmationsUrl('http://127.0.0.1:8083')).toBe('ws://127.0.0.1:8083/v1/confirmations');
+    expect(confirmationsUrl('https://notify.example.org/sluice/')).toBe('wss://notify.example.org/sluice/v1/confirmations');
+    expect(confirmationsUrl('ws://h:1/v1/confirmations?x=1')).toBe('ws://h:1/v1/confirmations');
+    expect(() => confirmationsUrl('notify:8083')).toThrow(/notifyUrl: expected an http\(s\) or ws\(s\) URL/);
+    expect(() => confirmationsUrl('nope')).toThrow(/notifyUrl: expected the absolute URL of notify/);
+  });
+
+  it('remembers a bounded number of confirmed ids, forgetting the oldest', () => {
+    const r = new RecentConfirmations(3);
+    for (const id of ['a', 'b', 'c', 'a', 'd']) r.add({ id, stage: 'persisted', committedAt: 1 });
+    expect(r.size).toBe(3);
+    expect(['a', 'b', 'c', 'd'].map((id) => Boolean(r.get(id)))).toEqual([false, true, true, true]);
+    expect(() => new RecentConfirmations(0)).toThrow(/remember: expected an integer of at least 1/);
+  });
+
+  it('a timeout names the ids still missing', () => {
+    const e = new ConfirmationTimeout(['x', 'y'], [{ id: 'z', stage: 'persisted', committedAt: 5 }], 250);
+    expect(e.message).toBe('no confirmation within 250 ms for 2 of 3 events: x, y');
+    expect(e.missing).toEqual(['x', 'y']);
+  });
+
+  it('waitForConfirmation without notifyUrl, or over Kafka, says what is missing', async () => {
+    const http = new Client({ transport: 'http', url: 'http://127.0.0.1:1', apiKey: 'k' }, {}, new ScriptedTransport([]));
+    await expect(http.waitForConfirmation(['a'], { timeoutMs: 10 })).rejects.toThrow(/set notifyUrl on the HTTP target/);
+    await http.close();
   });
 });

@@ -67,7 +67,12 @@
 
   function subscribe() {
     if (!state.ws || state.ws.readyState !== WebSocket.OPEN) return;
-    state.ws.send(JSON.stringify({ type: 'subscribe', filter: state.filter, cursor: state.cursor || undefined, stats: true }));
+    const pipeline = $('pipeline-toggle').checked;
+    state.ws.send(JSON.stringify({ type: 'subscribe', filter: state.filter, cursor: state.cursor || undefined, stats: true, pipeline }));
+    if (!pipeline) {
+      $('pipeline-live').textContent = 'off';
+      fillTable('pipeline-events', []);
+    }
   }
 
   function saveCursor(cursor) {
@@ -102,6 +107,9 @@
       }
       case 'stats':
         renderStats(m);
+        break;
+      case 'pipeline':
+        renderPipeline(m);
         break;
       case 'gap':
         $('catchup').textContent = `alerts before offset ${m.available} of partition ${m.partition} have expired`;
@@ -176,6 +184,30 @@
     drawChart($('chart-latency'), state.series.latency);
   }
 
+  const STEPS = ['accepted', 'enriched', 'scored', 'persisted'];
+
+  /** Per stage: what waits for it; per followed event: when it reached each step (ms after it was accepted). */
+  function renderPipeline(p) {
+    $('pipeline-live').textContent = p.live ? `following up to ${p.followed.max} events, ${p.followed.admitPerSecond} new/s` : 'starting…';
+    fillTable('pipeline-stages', (p.stages || []).map((s) => [`${s.stage} (${s.step})`, fmt(s.queue), fmt(s.inFlight), fmt(s.lagSeconds, 1), fmt(s.ratePerSec, 1)]));
+    const body = $('pipeline-events').querySelector('tbody');
+    body.replaceChildren(
+      ...(p.events || []).slice(0, 25).map((e) => {
+        const tr = document.createElement('tr');
+        tr.dataset.eventId = e.id;
+        tr.appendChild(Object.assign(document.createElement('td'), { textContent: e.id.length > 28 ? `${e.id.slice(0, 12)}…${e.id.slice(-12)}` : e.id, title: e.id }));
+        tr.appendChild(Object.assign(document.createElement('td'), { textContent: e.producer || '–' }));
+        for (const step of STEPS) {
+          const at = e[step];
+          const done = at !== undefined && at !== null;
+          const text = !done ? '○' : step === 'accepted' ? `● ${new Date(at).toLocaleTimeString()}` : `● +${Math.max(0, at - (e.accepted ?? at))} ms`;
+          tr.appendChild(Object.assign(document.createElement('td'), { textContent: text, className: done ? `step-done step-${step}` : 'step-pending' }));
+        }
+        return tr;
+      }),
+    );
+  }
+
   /** A small multi-series line chart on a canvas: auto-scaled y, legend, gaps for missing points. */
   function drawChart(canvas, series) {
     const ctx = canvas.getContext('2d');
@@ -237,6 +269,8 @@
     $('alert-count').textContent = '0';
     subscribe();
   });
+
+  $('pipeline-toggle').addEventListener('change', () => subscribe());
 
   $('login-form').addEventListener('submit', (e) => {
     e.preventDefault();

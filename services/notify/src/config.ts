@@ -132,6 +132,23 @@ export const notifyConfig = {
   /** Other stages' /metrics for the console's per-stage latency: name=url pairs, comma-separated. */
   NOTIFY_METRICS_TARGETS: transformed((t) => parseMetricsTargets(t)).default([]),
   NOTIFY_STATS_INTERVAL_MS: env.int(2000, 100),
+  /**
+   * Producer API keys for the confirmations socket, in ingest's format (producer:sha256hex, comma- or
+   * line-separated); NOTIFY_PRODUCER_KEYS_FILE names a file of them. When neither is set, ingest's
+   * INGEST_API_KEYS / INGEST_API_KEYS_FILE are read instead, so one secret can serve both services.
+   */
+  NOTIFY_PRODUCER_KEYS: z.string().optional(),
+  NOTIFY_PRODUCER_KEYS_FILE: z.string().optional(),
+  INGEST_API_KEYS: z.string().optional(),
+  INGEST_API_KEYS_FILE: z.string().optional(),
+  /** How long confirmations are held for producers that resume with a cursor or a time. */
+  NOTIFY_CONFIRMATIONS_RETAIN_MS: env.int(10 * 60_000, 0),
+  /** Most event ids held for resuming producers (the oldest confirmations go first). */
+  NOTIFY_CONFIRMATIONS_MAX_IDS: env.int(500_000, 1),
+  /** Console pipeline view: events followed at once, new events taken in per second, tails kept after the last watcher left. */
+  NOTIFY_PIPELINE_MAX_EVENTS: env.int(200, 1, 10_000),
+  NOTIFY_PIPELINE_ADMIT_PER_SEC: env.int(20, 1, 10_000),
+  NOTIFY_PIPELINE_IDLE_MS: env.int(30_000, 0),
 };
 
 /** Reads the webhook declarations from NOTIFY_WEBHOOKS or the file NOTIFY_WEBHOOKS_FILE names. */

@@ -13,6 +13,10 @@ export * from './hub';
 export * from './webhooks';
 export * from './console/stats';
 export * from './console/prometheus';
+export * from './confirmations';
+export * from './producers';
+export * from './pipeline';
+export * from './tail';
 export { notifyMetrics } from './metrics';
 
 export interface StartNotifyOptions extends NotifyOptions {
@@ -31,6 +35,8 @@ export interface RunningNotify {
   url: string;
   /** ws://127.0.0.1:<port>/ws */
   wsUrl: string;
+  /** ws://127.0.0.1:<port>/v1/confirmations */
+  confirmationsUrl: string;
   stop(): Promise<void>;
 }
 
@@ -65,6 +71,7 @@ export async function startNotify(options: StartNotifyOptions): Promise<RunningN
     port,
     url: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}/ws`,
+    confirmationsUrl: `ws://127.0.0.1:${port}/v1/confirmations`,
     async stop() {
       await service.stop();
       await stage.stop();

@@ -1,6 +1,7 @@
 import { runStageService } from '@sluice/runtime';
 import { loadWebhooks, notifyConfig } from './config';
 import { serveOpsWithUpgrades } from './server';
+import { loadProducerKeys } from './producers';
 import { NotifyService } from './service';
 
 let service: NotifyService;
@@ -9,6 +10,9 @@ void runStageService(
   'notify',
   notifyConfig,
   (config, { logger, ops }) => {
+    const producers = loadProducerKeys(config);
+    if (producers.keys.length === 0) logger.warn('no producer keys (NOTIFY_PRODUCER_KEYS[_FILE] or INGEST_API_KEYS[_FILE]): the confirmations socket refuses every producer');
+    else logger.info({ producers: producers.keys.length, from: producers.from }, 'producer keys loaded for the confirmations socket');
     service = new NotifyService(
       {
         brokers: config.KAFKA_BROKERS,
@@ -42,6 +46,12 @@ void runStageService(
         webhookCommitIntervalMs: config.NOTIFY_WEBHOOK_COMMIT_INTERVAL_MS,
         metricsTargets: config.NOTIFY_METRICS_TARGETS,
         statsIntervalMs: config.NOTIFY_STATS_INTERVAL_MS,
+        producerKeys: producers.keys,
+        confirmationsRetainMs: config.NOTIFY_CONFIRMATIONS_RETAIN_MS,
+        confirmationsMaxIds: config.NOTIFY_CONFIRMATIONS_MAX_IDS,
+        pipelineMaxEvents: config.NOTIFY_PIPELINE_MAX_EVENTS,
+        pipelineAdmitPerSecond: config.NOTIFY_PIPELINE_ADMIT_PER_SEC,
+        pipelineIdleMs: config.NOTIFY_PIPELINE_IDLE_MS,
       },
       logger,
     );

@@ -26,5 +26,12 @@ export const notifyMetrics = {
   webhookAttempts: counter('sluice_notify_webhook_attempts_total', 'Webhook HTTP attempts, by subscription and outcome.', ['subscription', 'outcome']),
   webhookDelivered: counter('sluice_notify_webhook_delivered_total', 'Alerts a webhook endpoint accepted.', ['subscription']),
   webhookDeadLettered: counter('sluice_notify_webhook_dead_lettered_total', 'Alerts sent to the dead-letter topic after a webhook gave up.', ['subscription', 'reason']),
+  confirmationClients: gauge('sluice_notify_confirmation_clients', 'Producer confirmation sockets connected.'),
+  confirmationRecords: counter('sluice_notify_confirmation_records_total', 'Confirmation records read from the confirmations topic (no_producer: written without a producer, nobody to tell).', ['outcome']),
+  confirmationsDelivered: counter('sluice_notify_confirmations_delivered_total', 'Event confirmations (event ids) handed to producer sockets, live or replayed on resume.', ['kind']),
+  confirmationsDropped: counter('sluice_notify_confirmation_messages_dropped_total', 'Confirmation messages still queued for a producer socket when it was closed (slow consumer, heartbeat, shutdown); the producer resumes from its cursor.'),
+  confirmationEvictions: counter('sluice_notify_confirmation_evictions_total', 'Producer confirmation sockets disconnected by the service.', ['reason']),
+  pipelineWatching: gauge('sluice_notify_pipeline_tails', 'Topics tailed for the console pipeline view (0 while nobody watches it).'),
+  pipelineRecords: counter('sluice_notify_pipeline_records_total', 'Records the console pipeline view read, per topic.', ['topic']),
   webhookQueued: gauge('sluice_notify_webhook_queued', 'Alerts waiting for (or retrying) delivery, per webhook subscription.', ['subscription']),
 };

@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import express from 'express';
 import type { Admin } from 'kafkajs';
 import { WebSocketServer } from 'ws';
-import { GROUPS, STAGE_INPUTS, naming, type Alert, type GroupStage, type Naming } from '@sluice/contracts';
+import { GROUPS, STAGE_INPUTS, naming, type Alert, type Confirmation, type GroupStage, type Naming } from '@sluice/contracts';
 import {
   AvroSerde,
   RegistryClient,
@@ -21,6 +21,11 @@ import {
 import { TokenAuth } from './auth';
 import type { AnalystToken } from './config';
 import { KafkaCatchupSource } from './catchup';
+import { CONFIRMATIONS_PATH, ConfirmationHub, ResumeError, parseResume, type ConfirmationEntry, type ResumeFrom } from './confirmations';
+import { PipelineView, type PipelineSnapshot } from './pipeline';
+import { ProducerKeyring, type ProducerKey } from './producers';
+import type { StoredRecord } from './hub/types';
+import { TopicTail } from './tail';
 import { StatsCollector, type ConsoleStats, type MetricsTarget } from './console/stats';
 import { DecisionLog, DedupWindow } from './dedup';
 import { Hub, type AckResult, type ClientLimits, type Notification, type ProcessedRecord } from './hub';
@@ -51,7 +56,20 @@ export interface NotifyOptions {
   webhookDrainMs?: number;
   metricsTargets?: MetricsTarget[];
   statsIntervalMs?: number;
+  /** Producer API keys (ingest's `name:sha256hex`) for the confirmations socket; none refuses every producer. */
+  producerKeys?: ProducerKey[];
+  /** How long confirmations are held for producers resuming with a cursor or a time. */
+  confirmationsRetainMs?: number;
+  /** Most event ids held for resuming producers. */
+  confirmationsMaxIds?: number;
+  /** Pipeline view: events followed at once, new events taken in per second, tails kept after the last watcher left. */
+  pipelineMaxEvents?: number;
+  pipelineAdmitPerSecond?: number;
+  pipelineIdleMs?: number;
 }
+
+export const defaultConfirmationsRetainMs = 10 * 60_000;
+export const defaultConfirmationsMaxIds = 500_000;
 
 export const defaultClientLimits: ClientLimits = { highWaterBytes: 256 * 1024, maxQueue: 1000, maxQueuedBytes: 8 * 1024 * 1024, closeGraceMs: 5000 };
 export const defaultWebhookPolicy: WebhookPolicy = { maxAttempts: 6, backoffMs: 500, backoffMaxMs: 30_000, timeoutMs: 5000, queueMax: 1000, concurrency: 4 };
@@ -84,6 +102,11 @@ export class NotifyService {
   readonly webhooks: WebhookDispatcher<WebhookSource> | null;
   readonly webhookGroup: string;
   private readonly auth: TokenAuth;
+  readonly producers: ProducerKeyring;
+  readonly confirmations: ConfirmationHub;
+  readonly pipeline: PipelineView;
+  private confirmationTail: TopicTail | null = null;
+  private confirmationsStarting: Promise<void> | null = null;
   private readonly wss: WebSocketServer;
   private readonly serde: AvroSerde;
   private readonly topic: string;
@@ -132,7 +155,26 @@ export class NotifyService {
       decisions: this.decisions,
       dedupWindowMs: options.dedupWindowMs,
       onAck: (id, principal) => this.ack(id, principal),
+      onPipelineWanted: () => this.pipeline.watched(),
       logger,
+    });
+    this.producers = new ProducerKeyring(options.producerKeys ?? []);
+    this.confirmations = new ConfirmationHub({
+      limits,
+      heartbeatMs: options.heartbeatMs ?? 15_000,
+      retainMs: options.confirmationsRetainMs ?? defaultConfirmationsRetainMs,
+      maxEventIds: options.confirmationsMaxIds ?? defaultConfirmationsMaxIds,
+      logger,
+    });
+    this.pipeline = new PipelineView({
+      brokers: options.brokers,
+      names: this.names,
+      serde: this.serde,
+      groupId: `${this.names.group('notify')}.pipeline`,
+      logger,
+      maxEvents: options.pipelineMaxEvents ?? 200,
+      admitPerSecond: options.pipelineAdmitPerSecond ?? 20,
+      idleMs: options.pipelineIdleMs ?? 30_000,
     });
     this.wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024, perMessageDeflate: false, clientTracking: false });
     const subs = options.webhooks ?? [];
@@ -183,6 +225,7 @@ export class NotifyService {
     await this.admin.connect();
     await this.serde.register(['alerts']);
     await this.committer?.connect();
+    this.confirmationsStarting = this.startConfirmations();
     this.stats = new StatsCollector({
       admin: this.admin,
       names: this.names,
@@ -287,6 +330,58 @@ export class NotifyService {
     return { ok: true, id, dedupKey: d.dedupKey };
   }
 
+  /**
+   * Reads the confirmations topic for the producers' sockets: every partition, outside any group (a
+   * producer may connect to any notify instance), starting a retention window back so a producer that
+   * resumes finds what it missed. Retried until it works; alerts do not wait for it.
+   */
+  private async startConfirmations(): Promise<void> {
+    const retainMs = this.options.confirmationsRetainMs ?? defaultConfirmationsRetainMs;
+    for (let attempt = 1; !this.stopping; attempt++) {
+      const since = Date.now() - retainMs;
+      const tail = new TopicTail({
+        brokers: this.options.brokers,
+        topic: this.names.topic('confirmations'),
+        groupId: `${this.names.group('notify')}.confirmations`,
+        logger: this.logger,
+        from: { since },
+        onAssigned: (started) => this.confirmations.log.start(started, since),
+        onRecords: (records) => this.onConfirmations(records),
+        onCaughtUp: () => {
+          this.confirmations.setReady();
+          this.logger.info({ held: this.confirmations.log.size, cursor: this.confirmations.cursor }, 'confirmations: caught up; producers are served');
+        },
+      });
+      try {
+        await tail.start();
+        this.confirmationTail = tail;
+        if (this.stopping) await tail.stop();
+        return;
+      } catch (e) {
+        this.logger.error({ err: (e as Error).message, attempt }, 'confirmations: cannot read the topic yet; retrying');
+        await new Promise((r) => setTimeout(r, Math.min(10_000, 500 * attempt)));
+      }
+    }
+  }
+
+  private async onConfirmations(records: StoredRecord[]): Promise<void> {
+    await this.serde.prepare('confirmations', records.map((r) => r.value));
+    const entries: ConfirmationEntry[] = [];
+    for (const r of records) {
+      let c: Confirmation;
+      try {
+        c = this.serde.decodeSync<Confirmation>('confirmations', r.value);
+      } catch (e) {
+        this.logger.warn({ partition: r.partition, offset: r.offset, err: (e as Error).message }, 'confirmations: a record does not decode; skipped');
+        entries.push({ partition: r.partition, offset: r.offset, timestamp: r.timestamp, producer: null, eventIds: [], stage: 'persisted', committedAt: r.timestamp });
+        continue;
+      }
+      entries.push({ partition: r.partition, offset: r.offset, timestamp: r.timestamp, producer: c.producer ?? null, eventIds: c.eventIds, stage: c.stage ?? 'persisted', committedAt: c.committedAt });
+    }
+    this.confirmations.publish(entries);
+    this.pipeline.confirmed(entries);
+  }
+
   private async decodeAlerts(values: Array<Buffer | null>): Promise<Array<Alert | null>> {
     await this.serde.prepare('alerts', values);
     return values.map((v) => {
@@ -325,13 +420,26 @@ export class NotifyService {
     try {
       this.lastStats = await this.stats.sample();
       this.hub.publishStats({ ...this.lastStats, notify: this.notifyStatus() });
+      const watchers = this.hub.pipelineWatchers;
+      await this.pipeline.refresh(watchers);
+      if (watchers > 0) this.hub.publishPipeline(this.pipelineSnapshot());
     } catch (e) {
       this.logger.debug({ err: (e as Error).message }, 'console stats sample failed');
     }
   }
 
-  notifyStatus(): { clients: number; evictions: number; liveCursor: string; webhooks: WebhookStatus[] } {
-    return { clients: this.hub.clients.size, evictions: this.hub.evictions, liveCursor: this.hub.liveCursor, webhooks: this.webhooks?.status() ?? [] };
+  notifyStatus(): { clients: number; evictions: number; liveCursor: string; webhooks: WebhookStatus[]; producers: { clients: number; evictions: number; held: number } } {
+    return {
+      clients: this.hub.clients.size,
+      evictions: this.hub.evictions,
+      liveCursor: this.hub.liveCursor,
+      webhooks: this.webhooks?.status() ?? [],
+      producers: { clients: this.confirmations.clients.size, evictions: this.confirmations.evictions, held: this.confirmations.log.size },
+    };
+  }
+
+  pipelineSnapshot(now = Date.now()): PipelineSnapshot {
+    return this.pipeline.snapshot(this.lastStats, now);
   }
 
   /** Routes on the service's HTTP app: the console page, and token-protected JSON for scripts. */
@@ -348,6 +456,11 @@ export class NotifyService {
     app.get('/api/stats', guard, (_req, res) => {
       res.json({ ...(this.lastStats ?? {}), notify: this.notifyStatus() });
     });
+    app.get('/api/pipeline', guard, (_req, res) => {
+      // Asking is watching: the topics are tailed from now until nobody has asked for a while.
+      this.pipeline.watched();
+      res.json(this.pipelineSnapshot());
+    });
     app.get('/api/webhooks', guard, (_req, res) => {
       res.json({ webhooks: this.webhooks?.status() ?? [] });
     });
@@ -357,7 +470,8 @@ export class NotifyService {
   /** WebSocket upgrades on /ws: refused with 401/403 before any upgrade when the token is missing or wrong. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname !== '/ws') return refuse(socket, 404, { error: `no WebSocket endpoint at ${url.pathname}; connect to /ws` });
+    if (url.pathname === CONFIRMATIONS_PATH) return this.upgradeProducer(req, socket, head, url);
+    if (url.pathname !== '/ws') return refuse(socket, 404, { error: `no WebSocket endpoint at ${url.pathname}; connect to /ws (analysts) or ${CONFIRMATIONS_PATH} (producers)` });
     const auth = this.auth.authenticate(req);
     if (!auth.ok) {
       notifyMetrics.refusedConnections.inc({ status: String(auth.status) });
@@ -373,6 +487,34 @@ export class NotifyService {
     });
   }
 
+  /**
+   * Producer confirmation sockets on /v1/confirmations: the producer's ingest API key (Bearer or
+   * X-API-Key), refused with 401/403 before any upgrade; `cursor` or `since` in the query resumes.
+   */
+  private upgradeProducer(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): void {
+    const auth = this.producers.authenticate(req);
+    if (!auth.ok) {
+      notifyMetrics.refusedConnections.inc({ status: String(auth.status) });
+      return refuse(socket, auth.status, { error: auth.error }, auth.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="sluice-notify-producers"' } : {});
+    }
+    let from: ResumeFrom;
+    try {
+      from = parseResume(url.searchParams);
+    } catch (e) {
+      if (!(e instanceof ResumeError)) throw e;
+      notifyMetrics.refusedConnections.inc({ status: '400' });
+      return refuse(socket, 400, { error: e.message });
+    }
+    if (this.stopping) return refuse(socket, 503, { error: 'the service is stopping' });
+    if (this.hub.clients.size + this.confirmations.clients.size >= (this.options.maxClients ?? 10_000)) {
+      notifyMetrics.refusedConnections.inc({ status: '503' });
+      return refuse(socket, 503, { error: `too many clients (${this.options.maxClients}); try again later` }, { 'Retry-After': '5' });
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      void this.confirmations.accept(ws, auth.producer, from, socket);
+    });
+  }
+
   /** Leave the group (no new alerts), close clients, give webhooks a moment to settle, commit their progress. */
   async stop(): Promise<void> {
     if (this.stopping) return;
@@ -380,6 +522,10 @@ export class NotifyService {
     for (const t of this.timers) clearInterval(t);
     await this.running?.leaveGroup();
     await this.hub.close();
+    await this.confirmations.close();
+    await this.confirmationsStarting;
+    await this.confirmationTail?.stop();
+    await this.pipeline.close();
     if (this.webhooks) {
       const settled = await this.webhooks.drain(this.options.webhookDrainMs ?? 5000);
       if (!settled) this.logger.warn({ outstanding: this.webhooks.outstanding() }, 'webhook deliveries still outstanding at stop; they are redone on the next start');
@@ -394,7 +540,7 @@ export class NotifyService {
 
 function refuse(socket: Duplex, status: number, body: object, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  const reason = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 503: 'Service Unavailable' }[status] ?? 'Error';
+  const reason = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 503: 'Service Unavailable' }[status] ?? 'Error';
   const lines = [`HTTP/1.1 ${status} ${reason}`, 'Connection: close', 'Content-Type: application/json', `Content-Length: ${Buffer.byteLength(text)}`];
   for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
   socket.once('finish', () => socket.destroy());

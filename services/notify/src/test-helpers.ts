@@ -1,14 +1,52 @@
 /** Helpers for the notify tests: real broker, real registry, real sockets (no mocks). */
 import { WebSocket } from 'ws';
-import type { Alert } from '@sluice/contracts';
+import type { Alert, Confirmation, EnrichedEvent, RawEvent, ScoredEvent } from '@sluice/contracts';
 import { createLogger, type AvroSerde, type OutRecord } from '@sluice/runtime';
 import type { Naming } from '@sluice/contracts';
 import { BROKERS, REGISTRY_URL, eventually } from '../../../test/support/kafka';
-import { startNotify, type RunningNotify, type StartNotifyOptions } from '.';
+import { hashProducerKey, parseProducerKeys, startNotify, type RunningNotify, type StartNotifyOptions } from '.';
 
 export const TOKEN = 'alice-token-0123456789';
 export const OTHER_TOKEN = 'bob-token-9876543210';
 export const logger = createLogger('notify-test', process.env.TEST_LOG_LEVEL ?? 'warn');
+
+/** Producer API keys as ingest holds them (name:sha256hex). */
+export const ACME_KEY = 'acme-producer-key-0123456789';
+export const BETA_KEY = 'beta-producer-key-9876543210';
+export const PRODUCER_KEYS = parseProducerKeys(`acme:${hashProducerKey(ACME_KEY)},beta:${hashProducerKey(BETA_KEY)}`, 'test');
+
+/** A Confirmation record keyed by producer, as persist publishes it. */
+export function confirmationRecord(names: Naming, serde: AvroSerde, c: Confirmation, partition?: number): OutRecord {
+  return { topic: names.topic('confirmations'), key: c.producer ?? null, value: serde.encode('confirmations', c), partition };
+}
+
+/** The enriched and scored forms of a raw event, as enrich and score would write them. */
+export function enrichedOf(event: RawEvent): EnrichedEvent {
+  const now = Date.now();
+  return {
+    event,
+    enrichment: {
+      normalizedText: event.text,
+      matchText: event.text,
+      language: 'en',
+      hashtags: [],
+      mentions: [],
+      cashtags: [],
+      urls: [],
+      keywords: ['hello'],
+      exactDuplicate: false,
+      fingerprint: '0123456789abcdef',
+      lookups: {},
+      missing: [],
+      version: 'enrich-test',
+      enrichedAt: now,
+    },
+  };
+}
+
+export function scoredOf(event: RawEvent): ScoredEvent {
+  return { enriched: enrichedOf(event), scores: [], processingVersion: 'score-test', scoredAt: Date.now() };
+}
 
 let seq = 0;
 export function makeAlert(over: Partial<Alert> = {}): Alert {
@@ -47,6 +85,7 @@ export async function startService(prefix: string, over: Partial<StartNotifyOpti
     heartbeatMs: 5_000,
     startFrom: 'earliest',
     statsIntervalMs: 500,
+    producerKeys: PRODUCER_KEYS,
     logger,
     ...over,
   });

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { produce, provision, uniquePrefix } from '../../../../test/support/kafka';
-import { TOKEN, alertRecord, makeAlert, startService } from '../test-helpers';
+import { eventually, produce, provision, rawEvent, uniquePrefix } from '../../../../test/support/kafka';
+import { TOKEN, alertRecord, confirmationRecord, enrichedOf, makeAlert, scoredOf, startService } from '../test-helpers';
 
 // Debian's chromium, never a downloaded browser (see ARCHITECTURE.md).
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -67,6 +67,43 @@ describe('live console in headless Chromium', () => {
       ]);
       await page.locator('#alerts li', { hasText: 'Second critical' }).waitFor({ timeout: 15_000 });
       expect(await page.locator('#alerts li', { hasText: 'A low one' }).count()).toBe(0);
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+      await svc.stop();
+    }
+  }, 120_000);
+
+  test('the pipeline view shows an event move from accepted to persisted, and the per-stage queues', async () => {
+    const prefix = uniquePrefix('notify-console-pipeline');
+    const { names, serde } = await provision(prefix);
+    const svc = await startService(prefix, { statsIntervalMs: 300 });
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    try {
+      await page.goto(`${svc.url}/#token=${TOKEN}`);
+      await page.locator('#connection', { hasText: 'live' }).waitFor({ timeout: 15_000 });
+      await eventually(async () => svc.service.pipeline.live, 30_000, 50);
+      const e = rawEvent({ producer: 'acme' });
+      const key = `${e.source}:${e.author.id}`;
+      await produce([{ topic: names.topic('raw'), key, value: serde.encode('raw', e) }]);
+      const row = page.locator(`#pipeline-events tr[data-event-id="${e.id}"]`);
+      await row.waitFor({ timeout: 15_000 });
+      await produce([{ topic: names.topic('enriched'), key, value: serde.encode('enriched', enrichedOf(e)) }]);
+      await produce([{ topic: names.topic('scored'), key, value: serde.encode('scored', scoredOf(e)) }]);
+      await produce([confirmationRecord(names, serde, { producer: 'acme', eventIds: [e.id], stage: 'persisted', committedAt: Date.now() })]);
+      await row.locator('td.step-persisted').waitFor({ timeout: 15_000 });
+      expect(await row.locator('td.step-done').count()).toBe(4);
+      expect(await row.locator('td').nth(1).textContent()).toBe('acme');
+      await page.locator('#pipeline-stages tbody tr', { hasText: 'persist' }).waitFor({ timeout: 15_000 });
+      expect(await page.locator('#pipeline-stages tbody tr').count()).toBe(4);
+      fs.mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: path.join(ARTIFACTS, 'console-pipeline.png'), fullPage: true });
+      // Turning it off stops the tails once the idle time has passed (30 s by default: only the flag is checked here).
+      await page.uncheck('#pipeline-toggle');
+      await page.locator('#pipeline-live', { hasText: 'off' }).waitFor({ timeout: 5_000 });
+      await eventually(async () => svc.service.hub.pipelineWatchers === 0, 10_000, 50);
       expect(problems).toEqual([]);
     } finally {
       await page.close();

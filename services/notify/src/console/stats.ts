@@ -42,6 +42,8 @@ export interface StageStats {
   p50Ms: number | null;
   p99Ms: number | null;
   recordsInPerSec: number | null;
+  /** Records the stage has read and not yet committed (sluice_records_in_flight). */
+  inFlight: number | null;
 }
 
 export interface ConsoleStats {
@@ -164,11 +166,12 @@ export class StatsCollector {
     const deadLettered: Record<string, number> = {};
     for (const { source, samples, error } of results) {
       if (error) {
-        stages.push({ stage: source.name, source: source.url, up: false, error, p50Ms: null, p99Ms: null, recordsInPerSec: null });
+        stages.push({ stage: source.name, source: source.url, up: false, error, p50Ms: null, p99Ms: null, recordsInPerSec: null, inFlight: null });
         continue;
       }
       const buckets = histogramBuckets(samples, 'sluice_record_age_seconds', 'stage');
       const recordsIn = sumBy(samples, 'sluice_records_in_total', 'stage');
+      const inFlight = sumBy(samples, 'sluice_records_in_flight', 'stage');
       for (const [stage, count] of sumBy(samples, 'sluice_records_dead_lettered_total', 'stage')) deadLettered[stage] = (deadLettered[stage] ?? 0) + count;
       const names = new Set([...buckets.keys(), ...recordsIn.keys()]);
       for (const stage of names) {
@@ -188,6 +191,7 @@ export class StatsCollector {
           p50Ms: p50 === null ? null : Math.round(p50 * 1000),
           p99Ms: p99 === null ? null : Math.round(p99 * 1000),
           recordsInPerSec: prev && now > prev.at && value >= prev.value ? (value - prev.value) / ((now - prev.at) / 1000) : null,
+          inFlight: inFlight.get(stage) ?? null,
         });
       }
     }

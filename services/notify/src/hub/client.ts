@@ -35,6 +35,8 @@ export class ClientConnection {
   filter: AlertFilter = {};
   wantsAlerts = false;
   wantsStats = false;
+  /** The console's pipeline view: step-by-step events and per-stage queues, sent with the figures. */
+  wantsPipeline = false;
   /** Bumped by every subscribe, so a superseded catch-up stops. */
   generation = 0;
   /** Next offset per partition this client has been given or had filtered out. */
@@ -45,6 +47,8 @@ export class ClientConnection {
   pending: Notification[] = [];
   pendingOverflow = false;
   sent = 0;
+  /** Messages still queued when the connection was closed (never delivered). */
+  dropped = 0;
 
   private queue: Buffer[] = [];
   private corked = false;
@@ -154,6 +158,7 @@ export class ClientConnection {
   }
 
   markClosed(): void {
+    if (!this.closed) this.dropped = this.queue.length;
     this.closed = true;
     this.queue = [];
     this.queuedBytes = 0;

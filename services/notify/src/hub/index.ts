@@ -26,6 +26,8 @@ export interface HubOptions {
   /** Window of the stand-in dedup for records older than this process's decision log. */
   dedupWindowMs: number;
   onAck: (id: string, principal: string) => AckResult;
+  /** A client asked for the pipeline view (so its data starts flowing without waiting for a refresh). */
+  onPipelineWanted?: () => void;
   logger: Logger;
 }
 
@@ -166,6 +168,19 @@ export class Hub {
     for (const c of this.clients) if (!c.closed && c.wantsStats) c.send(this.lastStats);
   }
 
+  /** Clients watching the console's pipeline view. */
+  get pipelineWatchers(): number {
+    let n = 0;
+    for (const c of this.clients) if (!c.closed && c.wantsPipeline) n++;
+    return n;
+  }
+
+  /** The pipeline view, sent to every client that subscribed with pipeline: true. */
+  publishPipeline(snapshot: unknown): void {
+    const data = Buffer.from(JSON.stringify({ type: 'pipeline', ...(snapshot as object) }));
+    for (const c of this.clients) if (!c.closed && c.wantsPipeline) c.send(data);
+  }
+
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
     for (const c of this.clients) c.close(1001, 'server shutting down');
@@ -239,11 +254,13 @@ export class Hub {
     c.filter = filter;
     c.wantsAlerts = msg.alerts !== false;
     c.wantsStats = msg.stats === true;
+    c.wantsPipeline = msg.pipeline === true;
+    if (c.wantsPipeline) this.options.onPipelineWanted?.();
     c.mode = 'idle';
     c.pending = [];
     if (c.wantsStats && this.lastStats) c.send(this.lastStats);
     if (!c.wantsAlerts) {
-      c.sendJson({ type: 'subscribed', alerts: false, stats: c.wantsStats });
+      c.sendJson({ type: 'subscribed', alerts: false, stats: c.wantsStats, pipeline: c.wantsPipeline });
       return;
     }
     await this.ready;
