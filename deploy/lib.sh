@@ -51,12 +51,16 @@ service_port() {
 export SLUICE_DEV_API_KEY=${SLUICE_DEV_API_KEY:-sluice-dev-key-0001}
 export SLUICE_DEV_TOKEN=${SLUICE_DEV_TOKEN:-sluice-dev-token-0001}
 
+# Producers' API keys (name:sha256): ingest authenticates events with them, notify the confirmations socket.
+dev_api_keys() { echo "${INGEST_API_KEYS:-dev:$(printf '%s' "$SLUICE_DEV_API_KEY" | sha256sum | cut -d' ' -f1)}"; }
+
 service_env() {
   case "$1" in
-    ingest) echo "INGEST_API_KEYS=${INGEST_API_KEYS:-dev:$(printf '%s' "$SLUICE_DEV_API_KEY" | sha256sum | cut -d' ' -f1)}" ;;
+    ingest) echo "INGEST_API_KEYS=$(dev_api_keys)" ;;
     persist) echo "PERSIST_API_TOKENS=${PERSIST_API_TOKENS:-$SLUICE_DEV_TOKEN=dev}"; echo "NODE_OPTIONS=--max-semi-space-size=64" ;;
     notify)
       echo "NOTIFY_TOKENS=${NOTIFY_TOKENS:-dev:$SLUICE_DEV_TOKEN}"
+      echo "NOTIFY_PRODUCER_KEYS=${NOTIFY_PRODUCER_KEYS:-$(dev_api_keys)}"
       echo "NOTIFY_METRICS_TARGETS=${NOTIFY_METRICS_TARGETS:-ingest=http://127.0.0.1:8080/metrics,enrich=http://127.0.0.1:9101/metrics,score=http://127.0.0.1:9102/metrics,persist=http://127.0.0.1:8082/metrics}" ;;
   esac
 }
