@@ -5,3 +5,4 @@ export * from './http';
 export * from './kafka';
 export * from './registry';
 export * from './stage';
+export * from './auth';
