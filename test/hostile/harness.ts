@@ -7,6 +7,7 @@ import * as net from 'node:net';
 import * as Kafka from 'node-rdkafka';
 import { Client } from 'pg';
 import { BROKERS, REGISTRY_URL } from '../support/kafka';
+import { dropDatabase } from '../support/db';
 import { startService, type ServiceProcess } from '../support/processes';
 
 export const ADMIN_DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://sluice:sluice@127.0.0.1:5432/sluice';
@@ -62,7 +63,7 @@ export async function createDatabase(label: string): Promise<TestDatabase> {
   } finally {
     await probe.end().catch(() => undefined);
   }
-  return { name, url, password, drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined) };
+  return { name, url, password, drop: () => dropDatabase(ADMIN_DATABASE_URL, name) };
 }
 
 export interface RawResponse {

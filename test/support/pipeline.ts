@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { Client } from 'pg';
 import { BROKERS, REGISTRY_URL, provision, uniquePrefix } from './kafka';
+import { dropDatabase } from './db';
 import { startService, type ServiceProcess } from './processes';
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://sluice:sluice@127.0.0.1:5432/sluice';
@@ -49,10 +50,7 @@ export async function startPipeline(name: string, extraEnv: Record<string, Recor
     async close() {
       await Promise.all(Object.values(procs).map((p) => p.stop()));
       await db.end().catch(() => undefined);
-      const a = new Client({ connectionString: DATABASE_URL });
-      await a.connect();
-      await a.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-      await a.end();
+      await dropDatabase(DATABASE_URL, dbName);
     },
   };
 }
