@@ -10,6 +10,12 @@ export const persistConfig = {
   STAGE_BATCH_SIZE: env.int(2000, 1, 100_000),
   /** Longest a record waits for its batch to fill, since the first record of the batch arrived (ms). */
   STAGE_BATCH_WAIT_MS: env.int(100, 0, 60_000),
+  /**
+   * Records queued per input partition before it is paused (the runtime's default is 5000): a batch
+   * takes its share from every partition, so a batch's worth per partition keeps batches full, and the
+   * smaller live heap keeps the process's memory down (V8 lets garbage grow in proportion to it).
+   */
+  STAGE_MAX_IN_FLIGHT_PER_PARTITION: env.int(2000, 1, 1_000_000),
   DATABASE_URL: env.url('postgres://sluice:sluice@127.0.0.1:5432/sluice'),
   /** Apply pending migrations at startup (the `migrate` command does it on its own). */
   PERSIST_MIGRATE_ON_START: env.bool(true),
@@ -25,6 +31,11 @@ export const persistConfig = {
   PERSIST_TREND_COMPACTION_MS: env.int(1000, 50, 60_000),
   /** Interval of folding them on into the per-hour counters (ms): hour trends lag by about this more. */
   PERSIST_HOUR_TREND_COMPACTION_MS: env.int(10_000, 50, 600_000),
+  /**
+   * Transactions a large batch is split into, by input partition, written at the same time on their own
+   * connections: PostgreSQL then works on a batch with several cores. 1 = one transaction per batch.
+   */
+  PERSIST_WRITE_CONNECTIONS: env.int(2, 1, 16),
   /** Query API tokens: comma-separated tokens, or token=name pairs (the name shows in logs). Unset: the query API answers 503. */
   PERSIST_API_TOKENS: env.optionalString(),
   /** Lifetime of cached aggregate query results (ms, 0 = no cache). */

@@ -19,6 +19,7 @@ void runStageService(
       trendCompactionIntervalMs: config.PERSIST_TREND_COMPACTION_MS,
       hourTrendCompactionIntervalMs: config.PERSIST_HOUR_TREND_COMPACTION_MS,
       migrateOnStart: config.PERSIST_MIGRATE_ON_START,
+      writeConnections: config.PERSIST_WRITE_CONNECTIONS,
       versions: new CacheVersions(),
       logger,
     });

@@ -103,7 +103,8 @@ describe('persist against Kafka and PostgreSQL', () => {
 
     const child = await new Promise<{ signal: string | null; out: string }>((resolve) => {
       const c = spawn(process.execPath, [path.resolve(__dirname, '../test-fixtures/crash-persist.js')], {
-        env: { ...process.env, PREFIX: prefix, DATABASE_URL: db.url, CRASH_AFTER_COMMIT: '1', BATCH_SIZE: '50' },
+        // Large enough that the crashed batch is usually split into parallel transactions (lanes).
+        env: { ...process.env, PREFIX: prefix, DATABASE_URL: db.url, CRASH_AFTER_COMMIT: '1', BATCH_SIZE: '250' },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let out = '';
@@ -124,7 +125,7 @@ describe('persist against Kafka and PostgreSQL', () => {
     expect(await count(db, `SELECT count(*) AS n FROM events`)).toBe(handledBeforeCrash.length);
     for (const [p, o] of handledBeforeCrash) expect(stored.get(p)).toBeGreaterThan(o);
 
-    const { running, seen, stage } = await runStage(prefix, db);
+    const { running, seen, stage } = await runStage(prefix, db, { batchSize: 250 });
     try {
       await eventually(async () => (await count(db, `SELECT count(*) AS n FROM events`)) === 300, 60_000);
       await eventually(async () => (await count(db, `SELECT sum(next_offset) AS n FROM consumer_offsets`)) === 300, 30_000);

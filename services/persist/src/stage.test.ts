@@ -51,7 +51,7 @@ describe('migrations', () => {
 });
 
 describe('the persist handler', () => {
-  test('a batch is four round trips whatever its size; a redelivered batch changes no row and counts no aggregate twice', async () => {
+  test('a batch of one partition is four round trips whatever its size; a redelivered batch changes no row and counts no aggregate twice', async () => {
     const events = Array.from({ length: 200 }, (_, i) =>
       record('scored', scoredEvent({ id: `redeliver-${i}`, author: `a${i % 4}`, keywords: ['redelivery', `k${i % 3}`], hashtags: ['idem'], likes: 2 })),
     );
@@ -157,6 +157,49 @@ describe('the persist handler', () => {
     expect(out.reject![0].reason).toMatch(/field "enriched\.event\.occurredAt": expected a timestamp in epoch milliseconds/);
     // The dead letter is produced after the commit: the stored position stays on it until a later batch passes it.
     expect(await stage.onAssigned!([{ topic, partition: 5 }], ctx)).toEqual(new Map([[`${topic}:5`, 8]]));
+  });
+
+  test('a large batch over several partitions is written by parallel transactions, each storing its own partitions\' offsets', async () => {
+    const topic = 'sluice.events.scored.v1';
+    const alertsTopic = 'sluice.alerts.v1';
+    const events = Array.from({ length: 600 }, (_, i) =>
+      record('scored', scoredEvent({ id: `lanes-${i}`, author: `lanes-a${i % 6}`, keywords: ['lanes'], likes: 1 }), { topic, partition: 10 + (i % 6), offset: 1000 + i }),
+    );
+    const alerts = [0, 1, 2].map((i) => record('alerts', alert({ dedupKey: `lanes-alert-${i}`, rule: 'lanes-rule' }), { topic: alertsTopic, partition: 10 + i, offset: 10 + i }));
+    const before = await roundTrips();
+    const out = await stage.handle([...events, ...alerts], ctx);
+    // Two lanes (the default), four round trips each (besides creating a new connection's staging table).
+    expect((await roundTrips()) - before).toBe(8);
+    expect((out.produce ?? []).flatMap((p) => (p.value as Confirmation).eventIds)).toHaveLength(600);
+    const tps = [10, 11, 12, 13, 14, 15].map((partition) => ({ topic, partition }));
+    const stored = await stage.onAssigned!([...tps, ...[10, 11, 12].map((partition) => ({ topic: alertsTopic, partition }))], ctx);
+    const lastOffset = (p: number) => Math.max(...events.filter((e) => e.partition === p).map((e) => e.offset));
+    expect(stored).toEqual(new Map([...tps.map((tp) => [`${topic}:${tp.partition}`, lastOffset(tp.partition) + 1] as const), ...[10, 11, 12].map((p, i) => [`${alertsTopic}:${p}`, 11 + i] as const)]));
+    const first = {
+      events: await rows(`SELECT count(*)::int AS n FROM events WHERE id LIKE 'lanes-%'`),
+      authors: await rows(`SELECT author_id, events::int FROM author_daily WHERE author_id LIKE 'lanes-a%' ORDER BY author_id`),
+      trend: await trendCount('trend_minute', 'lanes'),
+      alerts: await rows(`SELECT sum(n)::int AS n FROM alert_counts_hour WHERE rule = 'lanes-rule'`),
+    };
+    expect(first).toEqual({
+      events: [{ n: 600 }],
+      authors: [0, 1, 2, 3, 4, 5].map((i) => ({ author_id: `lanes-a${i}`, events: 100 })),
+      trend: 600,
+      alerts: [{ n: 3 }],
+    });
+    // A redelivery through the lanes changes nothing.
+    await stage.handle([...events, ...alerts], ctx);
+    expect({
+      events: await rows(`SELECT count(*)::int AS n FROM events WHERE id LIKE 'lanes-%'`),
+      authors: await rows(`SELECT author_id, events::int FROM author_daily WHERE author_id LIKE 'lanes-a%' ORDER BY author_id`),
+      trend: await trendCount('trend_minute', 'lanes'),
+      alerts: await rows(`SELECT sum(n)::int AS n FROM alert_counts_hour WHERE rule = 'lanes-rule'`),
+    }).toEqual(first);
+  });
+
+  test('the writer\'s sessions run in UTC and without JIT compilation', async () => {
+    const { rows: [settings] } = await stage.pool.query(`SELECT current_setting('TimeZone') AS tz, current_setting('jit') AS jit`);
+    expect(settings).toEqual({ tz: 'UTC', jit: 'off' });
   });
 
   test('partitions are made per day on demand; events past retention are confirmed as expired, not stored', async () => {

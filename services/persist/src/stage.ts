@@ -23,6 +23,8 @@ export interface PersistOptions {
   /** Interval of folding them on into the per-hour counters (ms). */
   hourTrendCompactionIntervalMs?: number;
   migrateOnStart?: boolean;
+  /** Transactions a large batch is split into, by input partition, written at once on their own connections (default 2). */
+  writeConnections?: number;
   /** Bumped on every write so cached aggregate queries are invalidated; share it with the query API. */
   versions?: CacheVersions;
   logger?: Logger;
@@ -30,7 +32,7 @@ export interface PersistOptions {
 
 /** The persist stage definition, with what the query API and tests share with it. */
 export interface PersistStage extends StageDefinition<unknown> {
-  /** The writer's pool (three connections: writes, trend compaction, offsets and maintenance). */
+  /** The writer's pool (the write connections, plus one each for trend compaction and offsets/maintenance). */
   readonly pool: Pool;
   readonly versions: CacheVersions;
   /** Runs the maintenance sweep now (partitions ahead, retention). */
@@ -59,8 +61,9 @@ export function persistStage(options: PersistOptions): PersistStage {
   const compactionMs = options.trendCompactionIntervalMs ?? 1000;
   const hourCompactionMs = options.hourTrendCompactionIntervalMs ?? 10_000;
   const versions = options.versions ?? new CacheVersions();
-  // Writes, trend compaction, and offsets/maintenance each get a connection without waiting on the others.
-  const pool = createPool({ databaseUrl: options.databaseUrl, max: 3, applicationName: 'sluice-persist-writer', logger });
+  const writeConnections = options.writeConnections ?? 2;
+  // Writes, trend compaction, and offsets/maintenance each get connections without waiting on the others.
+  const pool = createPool({ databaseUrl: options.databaseUrl, max: writeConnections + 2, applicationName: 'sluice-persist-writer', jit: false, logger });
   const partitions = new EventPartitions(pool);
   let writer: BatchWriter | null = null;
   let timer: NodeJS.Timeout | null = null;
@@ -141,7 +144,7 @@ export function persistStage(options: PersistOptions): PersistStage {
         await partitions.load();
         await maintain();
       });
-      writer = new BatchWriter(pool, partitions, ctx.naming.group('persist'));
+      writer = new BatchWriter(pool, partitions, ctx.naming.group('persist'), writeConnections);
       timer = setInterval(() => {
         maintain().catch((e) => logger.warn({ err: (e as Error).message }, 'maintenance failed; retried at the next interval'));
       }, maintenanceMs);

@@ -1,5 +1,6 @@
 /** A throwaway database per test file on the real PostgreSQL (never a mock), dropped afterwards. */
 import { Client, Pool } from 'pg';
+import { dropDatabase } from '../../../test/support/db';
 
 export const BASE_URL = process.env.DATABASE_URL ?? 'postgres://sluice:sluice@127.0.0.1:5432/sluice';
 
@@ -29,13 +30,7 @@ export async function createTestDatabase(tag: string): Promise<TestDatabase> {
     pool,
     async drop() {
       await pool.end().catch(() => undefined);
-      const c = new Client({ connectionString: BASE_URL });
-      await c.connect();
-      try {
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await c.end();
-      }
+      await dropDatabase(BASE_URL, name);
     },
   };
 }

@@ -4,7 +4,7 @@ import { prom, registry } from '@sluice/runtime';
 export const persistMetrics = {
   roundTrips: new prom.Counter({
     name: 'sluice_persist_db_round_trips_total',
-    help: 'Statements sent to PostgreSQL (each one network round trip), by purpose: write, offsets, partitions, compaction, maintenance, query.',
+    help: 'Statements sent to PostgreSQL (each one network round trip), by purpose: write, staging (once per connection), offsets, partitions, compaction, maintenance, query.',
     labelNames: ['purpose'],
     registers: [registry],
   }),
@@ -45,4 +45,4 @@ export const persistMetrics = {
   }),
 };
 
-export type RoundTripPurpose = 'write' | 'offsets' | 'partitions' | 'compaction' | 'maintenance' | 'query' | 'migrate';
+export type RoundTripPurpose = 'write' | 'staging' | 'offsets' | 'partitions' | 'compaction' | 'maintenance' | 'query' | 'migrate';

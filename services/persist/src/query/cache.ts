@@ -26,7 +26,9 @@ interface Entry {
 
 /**
  * Read-through cache with a short TTL and a bounded number of entries (least recently used out).
- * Concurrent misses on one key share one load. A failed load is not cached.
+ * Concurrent misses on one key share one load. A failed load is not cached. Every write makes the
+ * keys of what it touched new (CacheVersions), so expired entries are dropped on each miss rather
+ * than left holding memory until the bound pushes them out.
  */
 export class QueryCache {
   private readonly entries = new Map<string, Entry>();
@@ -56,6 +58,7 @@ export class QueryCache {
       return { value: entry.value as T, hit: true };
     }
     persistMetrics.cache.inc({ result: 'miss' });
+    this.dropExpired();
     const fresh: Entry = { expires: Infinity };
     fresh.loading = load().then(
       (value) => {
@@ -73,5 +76,14 @@ export class QueryCache {
     this.entries.set(key, fresh);
     while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
     return { value: (await fresh.loading) as T, hit: false };
+  }
+
+  /** Drops expired entries from the least recently used end, up to the first one still fresh (cheap per miss). */
+  private dropExpired(): void {
+    const now = this.now();
+    for (const [key, entry] of this.entries) {
+      if (entry.expires > now) return;
+      this.entries.delete(key);
+    }
   }
 }

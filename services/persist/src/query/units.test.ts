@@ -24,6 +24,17 @@ describe('QueryCache', () => {
     expect(loads).toBe(5);
   });
 
+  test('a miss drops the expired entries instead of keeping them until the bound', async () => {
+    let now = 0;
+    const cache = new QueryCache(100, 1000, () => now);
+    for (let i = 0; i < 50; i++) await cache.getOrLoad(`old-${i}`, async () => i);
+    expect(cache.size).toBe(50);
+    now = 150;
+    await cache.getOrLoad('fresh', async () => 'f');
+    expect(cache.size).toBe(1);
+    expect(await cache.getOrLoad('fresh', async () => 'other')).toEqual({ value: 'f', hit: true });
+  });
+
   test('concurrent misses share one load; a failed load is not cached', async () => {
     const cache = new QueryCache(1000, 10);
     let loads = 0;

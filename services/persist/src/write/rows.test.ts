@@ -1,5 +1,6 @@
 import { alert, record, scoredEvent } from '../../test/fixtures';
 import { arrayLiteral, copyEscape, copySerializer } from './copy';
+import { splitByPartition } from './writer';
 import { CONFIRMATION_IDS_MAX, confirmations, jsonb, prepareBatch, storable, toEventRow, versionOrder, type EventRow } from './rows';
 
 describe('versionOrder', () => {
@@ -129,5 +130,43 @@ describe('COPY text', () => {
     ]);
     const text = serialize([{ s: 'x\ty\u0000', n: null, b: true, a: ['p\\q', 'n\u0000l'], j: JSON.stringify({ k: 'v\n' }), f: 1.5 }]);
     expect(text).toBe('x\\ty\uFFFD\t\\N\tt\t{"p\\\\\\\\q","n\uFFFDl"}\t{"k":"v\\\\n"}\t1.5\n');
+  });
+});
+
+describe('splitting a batch into write lanes', () => {
+  const batchOf = (partitions: number[], alertPartitions: number[] = []) =>
+    prepareBatch(
+      [
+        ...partitions.map((partition, i) => record('scored', scoredEvent({ id: `split-${i}` }), { topic: 's', partition, offset: i })),
+        ...alertPartitions.map((partition, i) => record('alerts', alert({ dedupKey: `split-${i}` }), { topic: 'a', partition, offset: i })),
+      ],
+      0,
+    );
+  const partitionsOf = (lane: ReturnType<typeof splitByPartition>[number]) => [...new Set([...lane.events.map((e) => e.kafka_partition), ...lane.alerts.map((a) => a.kafka_partition)])].sort();
+
+  test('balances rows over lanes by partition; a partition and its offsets, of every topic, stay in one lane', () => {
+    const partitions = [...Array(300).fill(0), ...Array(200).fill(1), ...Array(150).fill(2), ...Array(50).fill(3)];
+    const lanes = splitByPartition(batchOf(partitions, [1, 3]), 2);
+    expect(lanes.map(partitionsOf)).toEqual([[0, 3], [1, 2]]);
+    expect(lanes.map((l) => l.events.length + l.alerts.length)).toEqual([351, 351]);
+    for (const lane of lanes) {
+      expect(lane.offsets.map((o) => `${o.topic}:${o.partition}`).sort()).toEqual(
+        [...lane.events.map((e) => `s:${e.kafka_partition}`), ...lane.alerts.map((a) => `a:${a.kafka_partition}`)].filter((v, i, all) => all.indexOf(v) === i).sort(),
+      );
+    }
+  });
+
+  test('a small batch, a single partition or a single lane is one transaction', () => {
+    expect(splitByPartition(batchOf([0, 1, 2, 3]), 2)).toHaveLength(1);
+    expect(splitByPartition(batchOf(Array(500).fill(4)), 2)).toHaveLength(1);
+    expect(splitByPartition(batchOf([...Array(250).fill(0), ...Array(250).fill(1)]), 1)).toHaveLength(1);
+  });
+
+  test('offsets of a partition without rows (all rejected) go with the first lane', () => {
+    const b = batchOf([...Array(150).fill(0), ...Array(150).fill(1)]);
+    b.offsets.push({ topic: 's', partition: 9, next_offset: 3 });
+    const lanes = splitByPartition(b, 2);
+    expect(lanes).toHaveLength(2);
+    expect(lanes[0].offsets.map((o) => o.partition).sort()).toEqual([0, 9]);
   });
 });
