@@ -1,5 +1,5 @@
 /** One jest run over every package. Workspace imports resolve to TypeScript sources, compiled by swc. */
-const libs = ['contracts', 'runtime', 'client'];
+const libs = ['contracts', 'runtime', 'client', 'text'];
 const services = ['registry', 'ingest', 'enrich', 'score', 'persist', 'notify'];
 
 // Two phases (deploy/test.sh runs both): the package suites in parallel, then the system tests (the

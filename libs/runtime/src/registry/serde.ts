@@ -69,6 +69,7 @@ export class AvroSerde {
   private readonly unreadable = new Map<string, string>();
   private readonly writers = new Map<number, Promise<avro.Type>>();
   readonly naming: Naming;
+  private scratch = Buffer.allocUnsafe(16 * 1024);
 
   constructor(
     readonly registry: RegistryClient,
@@ -103,19 +104,28 @@ export class AvroSerde {
     return id;
   }
 
+  /**
+   * Header and body are written straight into one scratch buffer that grows to the largest record seen,
+   * then copied out once (toBuffer would encode a value over 1 KiB twice, and the header cost a third copy).
+   */
   encode(key: TopicKey, value: unknown): Buffer {
     const type = this.typeOf(key);
     const id = this.schemaId(key);
-    let body: Buffer;
+    let end: number;
     try {
-      body = type.toBuffer(value);
+      end = type.encode(value, this.scratch, HEADER_BYTES);
+      if (end < 0) {
+        // Too small: -end more bytes are needed.
+        this.scratch = Buffer.allocUnsafe(Math.max(this.scratch.length * 2, this.scratch.length - end));
+        end = type.encode(value, this.scratch, HEADER_BYTES);
+      }
     } catch {
       throw new ValidationError(AvroSerde.schemaOf(key), validationProblems(type, value));
     }
-    const out = Buffer.allocUnsafe(HEADER_BYTES + body.length);
+    const out = Buffer.allocUnsafe(end);
+    this.scratch.copy(out, 0, 0, end);
     out[0] = MAGIC_BYTE;
     out.writeUInt32BE(id, 1);
-    body.copy(out, HEADER_BYTES);
     return out;
   }
 

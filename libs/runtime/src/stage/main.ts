@@ -13,6 +13,7 @@ export const stageConfig = {
   STAGE_BATCH_WAIT_MS: env.int(20, 0, 60_000),
   STAGE_MAX_IN_FLIGHT_PER_PARTITION: env.int(5000, 1, 1_000_000),
   STAGE_PIPELINE_DEPTH: env.int(3, 1, 32),
+  STAGE_PREFETCH_KBYTES: env.int(16_384, 256, 1_048_576),
   STAGE_MAX_ATTEMPTS: env.int(5, 1, 100),
   STAGE_LAG_INTERVAL_MS: env.int(5000, 0, 600_000),
 };
@@ -93,6 +94,7 @@ export function runStageService<S extends ConfigSpec>(
       batchWaitMs: c.STAGE_BATCH_WAIT_MS,
       maxInFlightPerPartition: c.STAGE_MAX_IN_FLIGHT_PER_PARTITION,
       pipelineDepth: c.STAGE_PIPELINE_DEPTH,
+      prefetchKBytes: c.STAGE_PREFETCH_KBYTES,
       maxAttempts: c.STAGE_MAX_ATTEMPTS,
       lagIntervalMs: c.STAGE_LAG_INTERVAL_MS,
     });

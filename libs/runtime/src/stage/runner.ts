@@ -127,7 +127,7 @@ export async function startStage<T>(def: StageDefinition<T>, options: StageOptio
         'fetch.min.bytes': 1,
         // Bounded prefetch: librdkafka's own queue is part of what a stage holds in memory. 16 MiB keeps
         // a fast handler fed (4 MiB starved it: the poller waited on fetches a third of the time).
-        'queued.max.messages.kbytes': 16_384,
+        'queued.max.messages.kbytes': options.prefetchKBytes ?? 16_384,
         'queued.min.messages': 20_000,
         'socket.keepalive.enable': true,
         rebalance_cb: (err: Kafka.LibrdKafkaError, assignment: Kafka.Assignment[]) => {
@@ -412,9 +412,14 @@ export async function startStage<T>(def: StageDefinition<T>, options: StageOptio
       } else out.push(encoded);
     }
     for (const r of outcome.reject ?? []) dead.push(deadLetter(names, serde, def.stage, r.record, r.reason, r.errorType ?? 'validation', 1));
+    // What the acknowledgement needs, and no more: decoded records and encoded outputs of up to
+    // pipelineDepth batches would otherwise stay alive until their acks (only a definition with an
+    // afterOutputsAcknowledged hook keeps its records).
+    const kept = def.afterOutputsAcknowledged ? records : null;
+    const count = outputCounts(out, dead);
     const acknowledged = sendWithRetry([...out, ...dead]).then(async () => {
-      await def.afterOutputsAcknowledged?.(records, context);
-      countOutputs(out, dead);
+      if (kept) await def.afterOutputsAcknowledged!(kept, context);
+      count();
       const now = Date.now();
       for (const m of messages) endToEnd.observe(Math.max(0, now - (m.timestamp ?? now)) / 1000);
     });
@@ -423,12 +428,15 @@ export async function startStage<T>(def: StageDefinition<T>, options: StageOptio
     return { acknowledged };
   }
 
-  /** Per-topic counters, incremented once per batch rather than once per record. */
-  function countOutputs(out: OutRecord[], dead: OutRecord[]): void {
+  /** Per-topic counters, incremented once per batch rather than once per record (call once acknowledged). */
+  function outputCounts(out: OutRecord[], dead: OutRecord[]): () => void {
     const outs = new Map<string, number>();
     for (const o of out) outs.set(o.topic, (outs.get(o.topic) ?? 0) + 1);
-    for (const [topic, n] of outs) stageMetrics.recordsOut.inc({ stage: def.stage, topic }, n);
-    for (const d of dead) stageMetrics.recordsDeadLettered.inc({ stage: def.stage, topic: d.headers?.['sluice-source-topic'] ?? '', error_type: d.headers?.['sluice-error-type'] ?? '' });
+    const deadLabels = dead.map((d) => ({ stage: def.stage, topic: d.headers?.['sluice-source-topic'] ?? '', error_type: d.headers?.['sluice-error-type'] ?? '' }));
+    return () => {
+      for (const [topic, n] of outs) stageMetrics.recordsOut.inc({ stage: def.stage, topic }, n);
+      for (const l of deadLabels) stageMetrics.recordsDeadLettered.inc(l);
+    };
   }
 
   function encodeOutput(p: Produce): OutRecord | { reason: string } {

@@ -103,6 +103,8 @@ export interface StageOptions {
    * (default 3). Offsets are still committed strictly in batch order.
    */
   pipelineDepth?: number;
+  /** librdkafka's prefetch queue (queued.max.messages.kbytes), part of a stage's memory; default 16 MiB. */
+  prefetchKBytes?: number;
   /** Handler attempts before a non-transient failure isolates and dead-letters the failing records. */
   maxAttempts?: number;
   /** Backoff between attempts: initial and ceiling (ms). */
