@@ -1,4 +1,6 @@
 import { analyseEvent, type TextAnalysis } from './analyse';
+import { simhash } from './duplicates';
+import { detectLanguage, extractEntities, foldForMatch, keywords, normaliseText, tokenise } from './text';
 
 /** Golden cases: the full derived view of one event, per language and for mixed scripts and emoji. */
 const golden: Array<[string, { text: string; url?: string }, Omit<TextAnalysis, 'fingerprint' | 'contentHash'>]> = [
@@ -76,5 +78,24 @@ describe('analyseEvent golden cases', () => {
 
   test('a null text is empty text', () => {
     expect(analyseEvent({ text: null, url: null })).toMatchObject({ normalizedText: '', language: 'unknown', fingerprint: '', contentHash: null });
+  });
+});
+
+describe('analyseEvent reads each token once', () => {
+  test('its keywords, language and fingerprint are those of the separate functions', () => {
+    const texts = [
+      "Apple's new iPhone is out 🚀 don’t miss it @TimCook #Apple https://apple.com/iphone?utm_source=x",
+      'عاجـــل: أعلنت وزارةُ الصحة عن ٣ إصابات جديدة في مدينة إدلب #كورونا_سوريا',
+      'the the the and of 2024 ٢٠٢٤ rock’n’roll 𝐁𝐨𝐥𝐝 привет мир',
+      'meeting اليوم في المكتب مع الفريق at 5 government’s plan',
+      '',
+    ];
+    for (const text of texts) {
+      const normalised = normaliseText(text);
+      const prose = extractEntities(normalised).prose;
+      const tokens = tokenise(foldForMatch(prose));
+      const a = analyseEvent({ text, url: null }, { maxKeywords: 5 });
+      expect([a.keywords, a.language, a.fingerprint]).toEqual([keywords(tokens, 5), detectLanguage(prose, tokens), simhash(tokens)]);
+    }
   });
 });

@@ -8,6 +8,9 @@ import { enrichMetrics, metricsObserver } from './metrics';
 import { referenceTime, validateRawEvent } from './validate';
 import { ENRICHMENT_VERSION } from './version';
 
+const NO_LOOKUPS: Enrichment['lookups'] = Object.freeze({}) as Enrichment['lookups'];
+const NO_MISSING: Enrichment['missing'] = Object.freeze([]) as unknown as Enrichment['missing'];
+
 export interface EnrichHandlerDeps {
   /** Extra enrichers (author profiles …) besides the link metrics one the config may add. */
   enrichers?: Enricher[];
@@ -49,8 +52,7 @@ export function createEnrichHandler(partial: Partial<EnrichConfig> = {}, deps: E
         continue;
       }
       const a = analyseEvent(event, analyseOptions);
-      const keys = a.contentHash ? [`id:${event.id}`, `content:${a.contentHash}`] : [`id:${event.id}`];
-      const exactDuplicate = duplicates.check(keys, event.occurredAt, record);
+      const exactDuplicate = duplicates.checkEvent(event.id, a.contentHash, event.occurredAt, record);
       if (exactDuplicate) duplicateCount++;
       languages.set(a.language, (languages.get(a.language) ?? 0) + 1);
       // Built field by field in schema order: one object shape for every record, cheap to encode.
@@ -65,8 +67,9 @@ export function createEnrichHandler(partial: Partial<EnrichConfig> = {}, deps: E
         keywords: a.keywords,
         exactDuplicate,
         fingerprint: a.fingerprint,
-        lookups: {},
-        missing: [],
+        // Filled in below only when enrichers run; otherwise one shared empty value each (never changed).
+        lookups: enrichers.length > 0 ? {} : NO_LOOKUPS,
+        missing: enrichers.length > 0 ? [] : NO_MISSING,
         version: ENRICHMENT_VERSION,
         enrichedAt: at,
       };

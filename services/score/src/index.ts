@@ -5,7 +5,7 @@ export { Scorer, SCORE_LOGIC_VERSION, type ScorerOptions } from './stage/scorer'
 export { mountScoreRoutes } from './stage/ops';
 export { readStateTopic, committedOffsets } from './stage/state-topic';
 export { viewText, guessLanguage, type TextView, type Language } from './text/tokenize';
-export { foldForMatch } from './text/fold';
+export { foldForMatch } from '@sluice/text';
 export { SentimentModel, SENTIMENT_CLASSES, type SentimentLabel, type SentimentResult } from './models/sentiment/model';
 export { SpamModel, SPAM_FEATURES, SPAM_FEATURE_NAMES, spamFeatures } from './models/spam/model';
 export { ModelRegistry, loadModelSet, newestModelFiles, type ModelSet } from './models/registry';

@@ -1,7 +1,7 @@
 /** Builders of enriched events and handler inputs, for tests, the benchmark and the e2e harness. */
 import type { EnrichedEvent, RawEvent } from '@sluice/contracts';
 import type { InRecord } from '@sluice/runtime';
-import { foldForMatch } from './text/fold';
+import { foldForMatch } from '@sluice/text';
 import { guessLanguage } from './text/tokenize';
 
 let seq = 0;

@@ -89,6 +89,18 @@ describe('DuplicateWindow', () => {
     expect(w.size).toBe(model.size);
   });
 
+  test('checkEvent is check with the id and content keys', () => {
+    const a = new DuplicateWindow({ windowMs: HOUR, maxEntries: 50 });
+    const b = new DuplicateWindow({ windowMs: HOUR, maxEntries: 50 });
+    for (let i = 0; i < 500; i++) {
+      const id = `e${i % 70}`;
+      const content = i % 3 === 0 ? null : `c${i % 40}`;
+      const keys = content === null ? [`id:${id}`] : [`id:${id}`, `content:${content}`];
+      expect(a.checkEvent(id, content, 1000 + i * 10, at(i % 9))).toBe(b.check(keys, 1000 + i * 10, at(i % 9)));
+    }
+    expect(a.size).toBe(b.size);
+  });
+
   test('refuses nonsense options, naming them', () => {
     expect(() => new DuplicateWindow({ windowMs: 0, maxEntries: 1 })).toThrow('windowMs 0: expected a positive number of milliseconds');
     expect(() => new DuplicateWindow({ windowMs: 1, maxEntries: 0 })).toThrow('maxEntries 0: expected at least 1');

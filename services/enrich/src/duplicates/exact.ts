@@ -70,27 +70,47 @@ export class DuplicateWindow {
    * `at`; true when any key was first carried by another record within the window.
    */
   check(keys: readonly string[], at: number, position: RecordPosition): boolean {
-    let topicId = this.topics.get(position.topic);
-    if (topicId === undefined) this.topics.set(position.topic, (topicId = this.topics.size));
+    const topicId = this.topicIdOf(position.topic);
     let duplicate = false;
     for (const key of keys) {
-      hash64(key);
-      const hi = hashHi;
-      const lo = hashLo;
-      const found = this.find(hi, lo);
-      if (found >= 0) {
-        const slot = this.index[found] - 1;
-        if (Math.abs(at - this.at[slot]) <= this.options.windowMs) {
-          if (this.offset[slot] !== position.offset || this.partition[slot] !== position.partition || this.topic[slot] !== topicId) duplicate = true;
-          continue;
-        }
-        // The earlier sighting is outside the window: this record now anchors the key (in its place).
-        this.anchor(slot, at, position, topicId);
-        continue;
-      }
-      this.append(hi, lo, at, position, topicId);
+      hash64('', key);
+      if (this.sighting(hashHi, hashLo, at, position, topicId)) duplicate = true;
     }
     return duplicate;
+  }
+
+  /** check([`id:${id}`, `content:${content}`]) (the content key only when given), without building the keys. */
+  checkEvent(id: string, content: string | null, at: number, position: RecordPosition): boolean {
+    const topicId = this.topicIdOf(position.topic);
+    hash64('id:', id);
+    let duplicate = this.sighting(hashHi, hashLo, at, position, topicId);
+    if (content !== null) {
+      hash64('content:', content);
+      if (this.sighting(hashHi, hashLo, at, position, topicId)) duplicate = true;
+    }
+    return duplicate;
+  }
+
+  private topicIdOf(topic: string): number {
+    let topicId = this.topics.get(topic);
+    if (topicId === undefined) this.topics.set(topic, (topicId = this.topics.size));
+    return topicId;
+  }
+
+  /** One key's sighting; true when it was first carried by another record within the window. */
+  private sighting(hi: number, lo: number, at: number, position: RecordPosition, topicId: number): boolean {
+    const found = this.find(hi, lo);
+    if (found >= 0) {
+      const slot = this.index[found] - 1;
+      if (Math.abs(at - this.at[slot]) <= this.options.windowMs) {
+        return this.offset[slot] !== position.offset || this.partition[slot] !== position.partition || this.topic[slot] !== topicId;
+      }
+      // The earlier sighting is outside the window: this record now anchors the key (in its place).
+      this.anchor(slot, at, position, topicId);
+      return false;
+    }
+    this.append(hi, lo, at, position, topicId);
+    return false;
   }
 
   /** Index position holding the key, or -1. */
@@ -147,17 +167,23 @@ export class DuplicateWindow {
 let hashHi = 0;
 let hashLo = 0;
 
-/** Two independent 32-bit hashes of a string (FNV-1a style, then mixed), into hashHi and hashLo. */
-function hash64(text: string): void {
+/** Two independent 32-bit hashes of prefix + text (FNV-1a style, then mixed), into hashHi and hashLo. */
+function hash64(prefix: string, text: string): void {
   let a = 0x811c9dc5;
   let b = 0x3c6ef372;
+  for (let i = 0; i < prefix.length; i++) {
+    const c = prefix.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+    b ^= b >>> 15;
+  }
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     a = Math.imul(a ^ c, 0x01000193);
     b = Math.imul(b ^ c, 0x5bd1e995);
     b ^= b >>> 15;
   }
-  a ^= text.length;
+  a ^= prefix.length + text.length;
   a = Math.imul(a ^ (a >>> 16), 0x85ebca6b);
   a ^= a >>> 13;
   b = Math.imul(b ^ (b >>> 16), 0xc2b2ae35);
@@ -168,6 +194,6 @@ function hash64(text: string): void {
 
 /** A 64-bit hash of a text as 16 hex digits (two independent 32-bit hashes); not cryptographic. */
 export function contentHash(text: string): string {
-  hash64(text);
+  hash64('', text);
   return (hashHi >>> 0).toString(16).padStart(8, '0') + (hashLo >>> 0).toString(16).padStart(8, '0');
 }

@@ -3,15 +3,7 @@
  * fingerprints that differ in few bits, so reposts and copy-paste campaigns with small edits can be
  * grouped by Hamming distance. The fingerprint is 16 hex digits, computed on two 32-bit halves.
  */
-
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+import { fmix32, hashHi, hashLo, tokenHash } from '../text/token-hash';
 
 // Per bit position, how many features have that bit set, kept as bit-sliced counters: plane p holds
 // bit p of the 32 counts of one half. Adding a feature is a ripple-carry increment of all 32 counters at
@@ -58,25 +50,28 @@ function majority(planes: Int32Array, features: number): number {
 
 /** Fingerprint of a token sequence; '' when there are no tokens. */
 export function simhash(tokens: readonly string[]): string {
-  if (tokens.length === 0) return '';
+  const lo = new Int32Array(tokens.length);
+  const hi = new Int32Array(tokens.length);
+  tokens.forEach((t, i) => {
+    tokenHash(t);
+    lo[i] = hashLo;
+    hi[i] = hashHi;
+  });
+  return simhashOf(lo, hi, tokens.length);
+}
+
+/** simhash() of `count` tokens given their hashes (see token-hash.ts). */
+export function simhashOf(tokenLo: Int32Array, tokenHi: Int32Array, count: number): string {
+  if (count === 0) return '';
   loPlanes.fill(0);
   hiPlanes.fill(0);
   usedPlanes = 0;
   let features = 0;
   let prevLo = 0;
   let prevHi = 0;
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i];
-    // Two independent 32-bit string hashes (FNV-1a style mixing, different primes and seeds).
-    let a = 0x811c9dc5;
-    let b = 0x9747b28c;
-    for (let j = 0; j < t.length; j++) {
-      const c = t.charCodeAt(j);
-      a = Math.imul(a ^ c, 0x01000193);
-      b = Math.imul(b ^ c, 0x5bd1e995);
-    }
-    const lo = fmix32(a);
-    const hi = fmix32(b ^ t.length);
+  for (let i = 0; i < count; i++) {
+    const lo = tokenLo[i] >>> 0;
+    const hi = tokenHi[i] >>> 0;
     addFeature(lo, hi);
     features++;
     // Bigrams keep some word order, so a shuffled text is not a near-duplicate.
@@ -87,12 +82,19 @@ export function simhash(tokens: readonly string[]): string {
     prevLo = lo;
     prevHi = hi;
   }
-  return hex8(majority(hiPlanes, features)) + hex8(majority(loPlanes, features));
+  return hex16(majority(hiPlanes, features), majority(loPlanes, features));
 }
 
-function hex8(n: number): string {
-  const s = n.toString(16);
-  return s.length === 8 ? s : '0'.repeat(8 - s.length) + s;
+const HEX = Array.from('0123456789abcdef', (d) => d.charCodeAt(0));
+
+/** Two 32-bit halves as 16 lower-case hex digits, in one string allocation. */
+export function hex16(hi: number, lo: number): string {
+  return String.fromCharCode(
+    HEX[(hi >>> 28) & 15], HEX[(hi >>> 24) & 15], HEX[(hi >>> 20) & 15], HEX[(hi >>> 16) & 15],
+    HEX[(hi >>> 12) & 15], HEX[(hi >>> 8) & 15], HEX[(hi >>> 4) & 15], HEX[hi & 15],
+    HEX[(lo >>> 28) & 15], HEX[(lo >>> 24) & 15], HEX[(lo >>> 20) & 15], HEX[(lo >>> 16) & 15],
+    HEX[(lo >>> 12) & 15], HEX[(lo >>> 8) & 15], HEX[(lo >>> 4) & 15], HEX[lo & 15],
+  );
 }
 
 function popcount32(n: number): number {

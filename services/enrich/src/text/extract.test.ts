@@ -1,5 +1,5 @@
 import { extractEntities } from './extract';
-import { normaliseText } from './normalise';
+import { foldForMatch, normaliseText } from './normalise';
 
 const extract = (text: string, extra: string[] = []) => extractEntities(normaliseText(text), extra);
 
@@ -70,5 +70,44 @@ describe('extractEntities', () => {
   test('text without markers has no entities and its prose is the text', () => {
     const text = 'nothing special here';
     expect(extract(text)).toEqual({ hashtags: [], mentions: [], cashtags: [], urls: [], prose: text });
+  });
+});
+
+describe('the hand-written hashtag and mention scanners', () => {
+  // The definitions they implement.
+  const HASHTAG = /(?<![\p{L}\p{M}\p{N}_&#/])#([\p{L}\p{M}\p{N}_]{1,140})/gu;
+  const MENTION = /(?<![\p{L}\p{M}\p{N}_.@/])@([A-Za-z0-9_](?:[A-Za-z0-9_.]{0,62}[A-Za-z0-9_])?)/gu;
+  function reference(text: string): { hashtags: string[]; mentions: string[]; prose: string } {
+    const mentions: string[] = [];
+    const hashtags: string[] = [];
+    const EMAIL = /(?<![\p{L}\p{N}_.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+/gu;
+    const prose = (text.includes('@') ? text.replace(EMAIL, ' ') : text).replace(MENTION, (_m, h: string) => {
+      if (!mentions.includes(h.toLowerCase())) mentions.push(h.toLowerCase());
+      return ' ';
+    });
+    for (const m of prose.matchAll(HASHTAG)) {
+      if (!/\p{L}/u.test(m[1])) continue;
+      const folded = foldForMatch(m[1]).replace(/^_+|_+$/g, '');
+      if (folded && !hashtags.includes(folded)) hashtags.push(folded);
+    }
+    return { hashtags, mentions, prose };
+  }
+
+  test('agree with the regular expressions on random texts', () => {
+    const parts = ['#', '@', '#', '@', 'a', 'Z', '_', '.', '..', '1', '&', '/', ' ', 'é', 'e\u0301', 'ب', 'ُ', '٣', '🔥', '𝐁', '#tag', '@user', 'x'.repeat(70), 'word', '-', '$'];
+    let seed = 11;
+    const rand = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
+    for (let i = 0; i < 20_000; i++) {
+      let text = '';
+      for (let k = rand(12); k >= 0; k--) text += parts[rand(parts.length)];
+      const got = extractEntities(text);
+      expect([text, { hashtags: got.hashtags, mentions: got.mentions, prose: got.prose }]).toEqual([text, reference(text)]);
+    }
+  });
+
+  test('a hashtag stops after 140 characters and a handle after 64', () => {
+    expect(extractEntities(`#${'a'.repeat(150)}`).hashtags).toEqual(['a'.repeat(140)]);
+    expect(extractEntities(`@${'b'.repeat(70)}`).mentions).toEqual(['b'.repeat(64)]);
+    expect(extractEntities('@a.b.c... @x_. #__x__').mentions).toEqual(['a.b.c', 'x_']);
   });
 });

@@ -1,4 +1,5 @@
-import { STOP_AR, STOP_EN, STOPWORD_LANGUAGES } from './stopwords';
+import { STOP_AR, STOP_EN, STOPWORD_TABLE } from './stopwords';
+import { HASH_A0, HASH_B0, fmix32, hashHi, hashLo, stepA, stepB, tokenHash } from './token-hash';
 
 // Character classes of the tokeniser, with Unicode's own definitions: a word starts with a letter or a
 // digit (\p{L}, \p{N}) of any script and continues with letters, marks and digits; an apostrophe between
@@ -31,14 +32,36 @@ function classAt(text: string, i: number): number {
   return c <= 0xdbff ? classify(text.slice(i, i + 2)) : OTHER;
 }
 
-const DIGITS = /^\p{N}+$/u;
+/**
+ * Tokens of one text with their hashes (see token-hash.ts): `lo[i]`/`hi[i]` belong to `tokens[i]`.
+ * The arrays are reused by the next scanTokens call: read them before.
+ */
+export interface TokenScan {
+  tokens: string[];
+  lo: Int32Array;
+  hi: Int32Array;
+}
 
-/** Tokens of a folded text, in order (repeats kept: SimHash weighs them). */
-export function tokenise(folded: string): string[] {
+const scan: TokenScan = { tokens: [], lo: new Int32Array(256), hi: new Int32Array(256) };
+
+function grow(): void {
+  const lo = new Int32Array(scan.lo.length * 2);
+  const hi = new Int32Array(scan.hi.length * 2);
+  lo.set(scan.lo);
+  hi.set(scan.hi);
+  scan.lo = lo;
+  scan.hi = hi;
+}
+
+/** Tokens of a folded text, in order (repeats kept: SimHash weighs them), with their hashes. */
+export function scanTokens(folded: string): TokenScan {
   const tokens: string[] = [];
+  scan.tokens = tokens;
   const n = folded.length;
   let start = -1;
   let curly = false;
+  let a = 0;
+  let b = 0;
   for (let i = 0; i < n; i++) {
     const c = folded.charCodeAt(i);
     let k: number;
@@ -47,42 +70,109 @@ export function tokenise(folded: string): string[] {
       if (k === 0) k = classes[c] = classify(folded[i]);
     } else k = classAt(folded, i);
     if (start < 0) {
-      if (k === WORD) start = i;
-    } else if (k !== WORD && k !== MARK) {
-      // An apostrophe between a word and a letter or mark stays inside the word ("don't").
+      if (k === WORD) {
+        start = i;
+        a = stepA(HASH_A0, c);
+        b = stepB(HASH_B0, c);
+      }
+    } else if (k === WORD || k === MARK) {
+      a = stepA(a, c);
+      b = stepB(b, c);
+    } else {
+      // An apostrophe between a word and a letter or mark stays inside the word ("don't"), as '.
       const next = k === APOSTROPHE && i + 1 < n ? classAt(folded, i + 1) : OTHER;
       if (next === WORD || next === MARK) {
         if (c === 0x2019) curly = true;
+        a = stepA(a, 0x27);
+        b = stepB(b, 0x27);
       } else {
-        const token = folded.slice(start, i);
-        tokens.push(curly ? token.replace(/’/g, "'") : token);
+        emit(folded.slice(start, i), curly, a, b);
         start = -1;
         curly = false;
+        if (c >= 0xd800 && c <= 0xdbff) i++;
+        continue;
       }
     }
-    if (c >= 0xd800 && c <= 0xdbff) i++; // the low surrogate belongs to this character
+    if (c >= 0xd800 && c <= 0xdbff) {
+      i++; // the low surrogate belongs to this character (and to the token when the character is in it)
+      if (start >= 0 && i < n) {
+        const low = folded.charCodeAt(i);
+        a = stepA(a, low);
+        b = stepB(b, low);
+      }
+    }
   }
-  if (start >= 0) {
-    const token = folded.slice(start);
-    tokens.push(curly ? token.replace(/’/g, "'") : token);
+  if (start >= 0) emit(folded.slice(start), curly, a, b);
+  return scan;
+
+  function emit(token: string, hasCurly: boolean, ha: number, hb: number): void {
+    const k = tokens.length;
+    if (k === scan.lo.length) grow();
+    tokens.push(hasCurly ? token.replace(/’/g, "'") : token);
+    scan.lo[k] = fmix32(ha);
+    scan.hi[k] = fmix32(hb ^ token.length);
   }
-  return tokens;
 }
+
+/** Tokens of a folded text, in order (repeats kept: SimHash weighs them). */
+export function tokenise(folded: string): string[] {
+  return scanTokens(folded).tokens;
+}
+
+const DIGITS = /^\p{N}+$/u;
+// Hashes of the keywords so far (de-duplication compares numbers before strings); grown on demand.
+let kwLo = new Int32Array(64);
+let kwHi = new Int32Array(64);
 
 /**
  * Keywords: distinct tokens in order of appearance, without stopwords of either language (texts mix
  * them), numbers and one-letter tokens; an English possessive "'s" is dropped.
  */
 export function keywords(tokens: readonly string[], max = 50): string[] {
+  const lo = new Int32Array(tokens.length);
+  const hi = new Int32Array(tokens.length);
+  tokens.forEach((t, i) => {
+    tokenHash(t);
+    lo[i] = hashLo;
+    hi[i] = hashHi;
+  });
+  return keywordsOf({ tokens: tokens as string[], lo, hi }, max);
+}
+
+/** keywords() of a scan, reading the hashes it already has. */
+export function keywordsOf(s: TokenScan, max = 50): string[] {
   const out: string[] = [];
-  for (let t of tokens) {
-    if (out.length >= max) break;
-    if (t.length > 2 && t.charCodeAt(t.length - 2) === 0x27 && t.charCodeAt(t.length - 1) === 0x73) t = t.slice(0, -2);
-    if (t.length < 2 || ((STOPWORD_LANGUAGES.get(t) ?? 0) & (STOP_AR | STOP_EN)) !== 0 || out.includes(t)) continue;
+  const { tokens } = s;
+  for (let i = 0; i < tokens.length && out.length < max; i++) {
+    let t = tokens[i];
+    let lo = s.lo[i];
+    let hi = s.hi[i];
+    if (t.length > 2 && t.charCodeAt(t.length - 2) === 0x27 && t.charCodeAt(t.length - 1) === 0x73) {
+      t = t.slice(0, -2);
+      tokenHash(t);
+      lo = hashLo;
+      hi = hashHi;
+    }
+    if (t.length < 2 || (STOPWORD_TABLE.get(t, lo, hi) & (STOP_AR | STOP_EN)) !== 0 || seen(out, t, lo, hi)) continue;
     const c = t.charCodeAt(0);
     // Numbers are not keywords; only a token starting with a digit can be one.
     if (((c >= 0x30 && c <= 0x39) || c >= 0x660) && DIGITS.test(t)) continue;
+    if (out.length === kwLo.length) {
+      const l = new Int32Array(kwLo.length * 2);
+      const h = new Int32Array(kwLo.length * 2);
+      l.set(kwLo);
+      h.set(kwHi);
+      kwLo = l;
+      kwHi = h;
+    }
+    kwLo[out.length] = lo;
+    kwHi[out.length] = hi;
     out.push(t);
   }
   return out;
+}
+
+function seen(out: string[], t: string, lo: number, hi: number): boolean {
+  for (let j = 0; j < out.length; j++) if (kwLo[j] === (lo | 0) && kwHi[j] === (hi | 0) && out[j] === t) return true;
+  return false;
 }

@@ -1,4 +1,5 @@
-import { STOP_AR, STOP_EN, STOP_OTHER_LATIN, STOPWORD_LANGUAGES } from './stopwords';
+import type { TokenScan } from './keywords';
+import { STOP_AR, STOP_EN, STOP_OTHER_LATIN, STOPWORD_LANGUAGES, STOPWORD_TABLE } from './stopwords';
 
 export type Language = 'ar' | 'en' | 'unknown';
 
@@ -75,8 +76,7 @@ export const DEFAULT_LANGUAGE_OPTIONS: LanguageOptions = { minLetters: 8, domina
  */
 export function detectLanguage(text: string, tokens: readonly string[], options: LanguageOptions = DEFAULT_LANGUAGE_OPTIONS): Language {
   const s = countScripts(text);
-  const letters = s.arabic + s.latin + s.other;
-  if (letters < options.minLetters) return 'unknown';
+  if (s.arabic + s.latin + s.other < options.minLetters) return 'unknown';
   let arHits = 0;
   let enHits = 0;
   let otherHits = 0;
@@ -87,6 +87,29 @@ export function detectLanguage(text: string, tokens: readonly string[], options:
     else if (langs & STOP_EN) enHits++;
     else if (langs & STOP_OTHER_LATIN) otherHits++;
   }
+  return decide(s, arHits, enHits, otherHits, tokens.length, options);
+}
+
+/** detectLanguage() over a token scan, looking stopwords up by the hashes it already has. */
+export function detectLanguageOf(text: string, scan: TokenScan, options: LanguageOptions = DEFAULT_LANGUAGE_OPTIONS): Language {
+  const s = countScripts(text);
+  if (s.arabic + s.latin + s.other < options.minLetters) return 'unknown';
+  let arHits = 0;
+  let enHits = 0;
+  let otherHits = 0;
+  const { tokens, lo, hi } = scan;
+  for (let i = 0; i < tokens.length; i++) {
+    const langs = STOPWORD_TABLE.get(tokens[i], lo[i], hi[i]);
+    if (langs === 0) continue;
+    if (langs & STOP_AR) arHits++;
+    else if (langs & STOP_EN) enHits++;
+    else if (langs & STOP_OTHER_LATIN) otherHits++;
+  }
+  return decide(s, arHits, enHits, otherHits, tokens.length, options);
+}
+
+function decide(s: ScriptCounts, arHits: number, enHits: number, otherHits: number, tokenCount: number, options: LanguageOptions): Language {
+  const letters = s.arabic + s.latin + s.other;
   const arShare = s.arabic / letters;
   const latinShare = s.latin / letters;
 
@@ -110,7 +133,7 @@ export function detectLanguage(text: string, tokens: readonly string[], options:
 
   function english(): Language {
     if (otherHits > enHits) return 'unknown';
-    if (enHits > 0 || (s.latin >= options.confidentLetters && tokens.length >= 3)) return 'en';
+    if (enHits > 0 || (s.latin >= options.confidentLetters && tokenCount >= 3)) return 'en';
     return 'unknown';
   }
 }

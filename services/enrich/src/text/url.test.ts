@@ -49,6 +49,12 @@ describe('the shortcut for already canonical URLs', () => {
       'https://xn--invalid-.com/', 'https://EXAMPLE.com/A', 'https://example.com:443/', 'https://user@example.com/',
       'https://example.com/a%20b', 'https://example.com/a?b=1', 'https://example.com/a#f', 'https://-bad-.com/', 'https://a-b.c-d.com/x',
       'https://example.com./x', 'https://a..b/x', 'https://ex_ample.com/', 'HTTPS://example.com/',
+      // with a query of plain pairs
+      'https://t.co?x=1', 'https://example.com/a?b=2&a=1', 'https://example.com/a?utm_source=share&utm_medium=tw', 'https://example.com/?UTM_Campaign=x&id=7',
+      'https://example.com/a?tag=b&tag=a&tag=', 'https://example.com/a?a.b=1&a-b=2&a_b=3', 'https://example.com/a/./b?x=1', 'https://example.com/a/..?x=1',
+      'https://xn--mgbh0fb.com/?x=1', 'https://example.com/a?x=1&fbclid=abc&gclid=9', 'https://example.com/story?id=42', 'http://example.com:80/a?x=1',
+      'https://example.com/a?x=1#frag', 'https://example.com/a?x=a+b', 'https://example.com/a?x=%41', 'https://example.com/a?x', 'https://example.com/a?x=1&&y=2',
+      'https://example.com/a?=1', 'https://example.com/a?x=~', 'https://example.com/a?b=1&B=2&a=3',
     ];
     for (const raw of samples) expect([raw, canonicalUrl(raw)]).toEqual([raw, canonicalUrlByParser(raw)]);
   });

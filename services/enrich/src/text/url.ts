@@ -26,12 +26,34 @@ const ALREADY_CANONICAL = /^https?:\/\/(?![^/]*xn--)(?:[a-z0-9](?:[a-z0-9-]*[a-z
 // "." and ".." path segments are resolved by the parser; leave those to it.
 const DOT_SEGMENT = /\/\.\.?(?:\/|$)/;
 
+// The same with a query of plain name=value pairs (letters, digits, '-', '.', '_': nothing the query
+// parser decodes or its serialiser encodes): tracking parameters are removed and the rest sorted here,
+// as the parser path would, without the parser (several microseconds per URL).
+const PLAIN_QUERY = /^(https?:\/\/(?![^/?]*xn--)(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)*[a-z](?:[a-z0-9-]*[a-z0-9])?)(\/[A-Za-z0-9\-._~!$&'()*+,;=:@/]*)?\?([A-Za-z0-9\-._]+=[A-Za-z0-9\-._]*(?:&[A-Za-z0-9\-._]+=[A-Za-z0-9\-._]*)*)$/;
+
+function withPlainQuery(origin: string, path: string | undefined, query: string): string {
+  const kept: Array<[string, string]> = [];
+  for (const pair of query.split('&')) {
+    const eq = pair.indexOf('=');
+    const k = pair.slice(0, eq);
+    if (!isTrackingParam(k)) kept.push([k, pair.slice(eq + 1)]);
+  }
+  kept.sort(byNameThenValue);
+  let out = origin + (path || '/');
+  for (let i = 0; i < kept.length; i++) out += `${i === 0 ? '?' : '&'}${kept[i][0]}=${kept[i][1]}`;
+  return out;
+}
+
+const byNameThenValue = (a: [string, string], b: [string, string]): number => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0);
+
 // Popular links are shared over and over: remember recent answers (the URL parser is the costly part).
 const recent = new LRUCache<string, { url: string | null }>({ max: 20_000 });
 
 /** The canonical form of an http(s) URL (a leading "www." means http), or null when it is not one. */
 export function canonicalUrl(raw: string): string | null {
   if (ALREADY_CANONICAL.test(raw) && !DOT_SEGMENT.test(raw)) return raw.indexOf('/', 8) === -1 ? `${raw}/` : raw;
+  const plain = PLAIN_QUERY.exec(raw);
+  if (plain && !(plain[2] && DOT_SEGMENT.test(plain[2]))) return withPlainQuery(plain[1], plain[2], plain[3]);
   const hit = recent.get(raw);
   if (hit) return hit.url;
   const url = canonicalUrlByParser(raw);
@@ -56,7 +78,7 @@ export function canonicalUrlByParser(raw: string): string | null {
   if (url.search) {
     const kept: Array<[string, string]> = [];
     for (const [k, v] of url.searchParams) if (!isTrackingParam(k)) kept.push([k, v]);
-    kept.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+    kept.sort(byNameThenValue);
     url.search = kept.length ? new URLSearchParams(kept).toString() : '';
   }
   return url.href;

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EnrichedEvent } from '@sluice/contracts';
-import { foldWord } from '../text/fold';
+import { foldWord } from '@sluice/text';
 import type { Language } from '../text/tokenize';
 import type { SentimentLabel } from '../models/sentiment/model';
 

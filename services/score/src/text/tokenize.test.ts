@@ -1,4 +1,4 @@
-import { foldForMatch } from './fold';
+import { foldForMatch } from '@sluice/text';
 import { guessLanguage, viewText } from './tokenize';
 
 describe('text view', () => {

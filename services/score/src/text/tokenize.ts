@@ -6,7 +6,7 @@
  * A hand-written scanner over char codes rather than a Unicode regex: this runs for every event on the
  * score path and a regex with \p{…} classes plus match objects cost several times more.
  */
-import { foldForMatch } from './fold';
+import { foldForMatch } from '@sluice/text';
 
 export type Language = 'ar' | 'en';
 

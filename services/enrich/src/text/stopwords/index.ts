@@ -1,6 +1,7 @@
 import { foldForMatch } from '../normalise';
 import { AR_STOPWORDS } from './ar';
 import { EN_STOPWORDS } from './en';
+import { HashedWords } from '../token-hash';
 
 /** Stopword sets in folded form, so they compare directly with tokens of matchText. */
 export const STOPWORDS = {
@@ -34,3 +35,6 @@ export const OTHER_LATIN_STOPWORDS = new Set(
 for (const w of STOPWORDS.ar) STOPWORD_LANGUAGES.set(w, (STOPWORD_LANGUAGES.get(w) ?? 0) | STOP_AR);
 for (const w of STOPWORDS.en) STOPWORD_LANGUAGES.set(w, (STOPWORD_LANGUAGES.get(w) ?? 0) | STOP_EN);
 for (const w of OTHER_LATIN_STOPWORDS) STOPWORD_LANGUAGES.set(w, (STOPWORD_LANGUAGES.get(w) ?? 0) | STOP_OTHER_LATIN);
+
+/** STOPWORD_LANGUAGES by token hash, for the hot path (tokens come with their hashes). */
+export const STOPWORD_TABLE = new HashedWords(STOPWORD_LANGUAGES);

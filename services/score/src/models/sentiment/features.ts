@@ -62,10 +62,34 @@ export function candidates(word: string, language: Language): string[] {
 
 export function isNegator(word: string, next: string | undefined, language: Language, rules: LanguageRules): boolean {
   if (language === 'en') return rules.negators.has(word) || word.endsWith("n't");
-  if (!rules.negators.has(word)) return false;
-  // "ما أجمل …" / "ما احلى …" is an exclamation of praise, not a negation: ما before an af'al form.
-  if ((word === 'ما' || word === 'وما') && next !== undefined && next.length >= 4 && next.startsWith('ا')) return false;
-  return true;
+  return rules.negators.has(word) && !praiseNotNegation(word, next);
+}
+
+/** "ما أجمل …" / "ما احلى …" is an exclamation of praise, not a negation: ما before an af'al form. */
+const praiseNotNegation = (word: string, next: string | undefined): boolean =>
+  (word === 'ما' || word === 'وما') && next !== undefined && next.length >= 4 && next.startsWith('ا');
+
+/** What the feature loop needs to know about one word form; the model caches it per word. */
+export interface WordRole {
+  /** A negator (in Arabic, unless it opens an exclamation of praise: see isNegator). */
+  negator: boolean;
+  intensifier: boolean;
+  contrast: boolean;
+  /** The model's feature for the word, and its negated form; undefined when the model does not know it. */
+  feature: string | undefined;
+  notFeature: string | undefined;
+}
+
+/** The role of a word form under `rules`, with `resolve` giving its feature. */
+export function wordRole(word: string, language: Language, rules: LanguageRules, resolve: (word: string) => string | undefined): WordRole {
+  const feature = resolve(word);
+  return {
+    negator: rules.negators.has(word) || (language === 'en' && word.endsWith("n't")),
+    intensifier: rules.intensifiers.has(word),
+    contrast: rules.contrasts.has(word),
+    feature,
+    notFeature: feature === undefined ? undefined : `NOT_${feature}`,
+  };
 }
 
 /**
@@ -79,6 +103,11 @@ export function sentimentFeatures(
   resolve: (word: string) => string | undefined,
   into?: Map<string, number>,
 ): Map<string, number> {
+  return featuresByRole(tokens, language, (w) => wordRole(w, language, rules, resolve), into);
+}
+
+/** sentimentFeatures() with the word roles given by `roleOf` (the model passes its cache). */
+export function featuresByRole(tokens: readonly string[], language: Language, roleOf: (word: string) => WordRole, into?: Map<string, number>): Map<string, number> {
   const feats = into ?? new Map<string, number>();
   feats.clear();
   let negLeft = 0;
@@ -95,24 +124,24 @@ export function sentimentFeatures(
       negLeft = 0;
       continue;
     }
-    if (isNegator(t, tokens[i + 1], language, rules)) {
+    const role = roleOf(t);
+    if (role.negator && !(language === 'ar' && praiseNotNegation(t, tokens[i + 1]))) {
       negLeft = NEGATION_SCOPE;
       // Negation is itself a cue (complaints negate more than praise), learned as one shared weight.
       feats.set(NEGATOR_FEATURE, (feats.get(NEGATOR_FEATURE) ?? 0) + 1);
       continue;
     }
-    if (rules.intensifiers.has(t)) {
+    if (role.intensifier) {
       boost = INTENSIFIER_BOOST;
       continue;
     }
-    if (rules.contrasts.has(t)) {
+    if (role.contrast) {
       for (const [k, v] of feats) feats.set(k, v * CONTRAST_DISCOUNT);
       negLeft = 0;
       continue;
     }
-    const key = resolve(t);
-    if (key !== undefined) {
-      const f = negLeft > 0 ? `NOT_${key}` : key;
+    if (role.feature !== undefined) {
+      const f = negLeft > 0 ? role.notFeature! : role.feature;
       feats.set(f, (feats.get(f) ?? 0) + boost);
     }
     boost = 1;

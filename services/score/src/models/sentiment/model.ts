@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { ModelScore } from '@sluice/contracts';
 import type { Language, TextView } from '../../text/tokenize';
-import { candidates, sentimentFeatures, type LanguageRules } from './features';
+import { candidates, featuresByRole, wordRole, type LanguageRules, type WordRole } from './features';
 
 export const SENTIMENT_CLASSES = ['negative', 'neutral', 'positive'] as const;
 export type SentimentLabel = (typeof SENTIMENT_CLASSES)[number];
@@ -42,12 +42,14 @@ interface LanguageModel {
   bias: [number, number, number];
   weights: Map<string, [number, number, number]>;
   rules: LanguageRules;
-  /** Word form -> feature (or null when unknown); bounded cache of stemming lookups. */
-  resolved: Map<string, string | null>;
-  resolve: (word: string) => string | undefined;
+  /** Word form -> its role (negator, intensifier, contrast, feature after stemming): one lookup per token. */
+  roles: Map<string, WordRole>;
+  roleOf: (word: string) => WordRole;
 }
 
+// Bound of the role cache per language (cleared when full).
 const RESOLVE_CACHE_MAX = 200_000;
+const NO_ROLE: WordRole = { negator: false, intensifier: false, contrast: false, feature: undefined, notFeature: undefined };
 
 export class SentimentModel {
   readonly name = 'sentiment';
@@ -63,10 +65,19 @@ export class SentimentModel {
         bias: l.bias,
         weights: new Map(Object.entries(l.weights)),
         rules: { negators: new Set(l.negators), intensifiers: new Set(l.intensifiers), contrasts: new Set(l.contrasts) },
-        resolved: new Map(),
-        resolve: () => undefined,
+        roles: new Map(),
+        roleOf: () => NO_ROLE,
       };
-      m.resolve = this.resolver(m, language);
+      const resolve = this.resolver(m, language);
+      m.roleOf = (w) => {
+        let role = m.roles.get(w);
+        if (role === undefined) {
+          role = wordRole(w, language, m.rules, resolve);
+          if (m.roles.size >= RESOLVE_CACHE_MAX) m.roles.clear();
+          m.roles.set(w, role);
+        }
+        return role;
+      };
       return m;
     };
     this.langs = { ar: build(file.languages.ar, 'ar'), en: build(file.languages.en, 'en') };
@@ -81,27 +92,20 @@ export class SentimentModel {
     return new SentimentModel(r.data);
   }
 
+  /** The model's feature for a word form: the first of its stemming candidates the weights know. */
   private resolver(m: LanguageModel, language: Language): (w: string) => string | undefined {
     return (w) => {
-      const hit = m.resolved.get(w);
-      if (hit !== undefined) return hit ?? undefined;
-      let found: string | null = null;
-      for (const c of candidates(w, language)) {
-        if (m.weights.has(c)) {
-          found = c;
-          break;
-        }
-      }
-      if (m.resolved.size >= RESOLVE_CACHE_MAX) m.resolved.clear();
-      m.resolved.set(w, found);
-      return found ?? undefined;
+      for (const c of candidates(w, language)) if (m.weights.has(c)) return c;
+      return undefined;
     };
   }
 
   predict(view: TextView): SentimentResult {
     const m = this.langs[view.language];
-    const feats = sentimentFeatures(view.tokens, view.language, m.rules, m.resolve, this.scratch);
-    const z = [m.bias[0], m.bias[1], m.bias[2]];
+    const feats = featuresByRole(view.tokens, view.language, m.roleOf, this.scratch);
+    let z0 = m.bias[0];
+    let z1 = m.bias[1];
+    let z2 = m.bias[2];
     for (const [f, v] of feats) {
       let w = m.weights.get(f);
       // A negated word the training data never showed negated: its polarity flipped and damped.
@@ -110,14 +114,14 @@ export class SentimentModel {
         if (base) w = [base[2] * 0.6, 0, base[0] * 0.6];
       }
       if (!w) continue;
-      z[0] += v * w[0];
-      z[1] += v * w[1];
-      z[2] += v * w[2];
+      z0 += v * w[0];
+      z1 += v * w[1];
+      z2 += v * w[2];
     }
-    const max = Math.max(z[0], z[1], z[2]);
-    const e0 = Math.exp(z[0] - max);
-    const e1 = Math.exp(z[1] - max);
-    const e2 = Math.exp(z[2] - max);
+    const max = Math.max(z0, z1, z2);
+    const e0 = Math.exp(z0 - max);
+    const e1 = Math.exp(z1 - max);
+    const e2 = Math.exp(z2 - max);
     const s = e0 + e1 + e2;
     const probs: [number, number, number] = [e0 / s, e1 / s, e2 / s];
     const k = probs[0] >= probs[1] ? (probs[0] >= probs[2] ? 0 : 2) : probs[1] >= probs[2] ? 1 : 2;

@@ -73,12 +73,19 @@ export class StreamStore {
     return this.options.params;
   }
 
+  // The last partition looked up: the entities of one event all belong to its partition.
+  private lastPartition = -1;
+  private lastPartitionState: PartitionState | null = null;
+
   private partition(p: number): PartitionState {
+    if (p === this.lastPartition && this.lastPartitionState !== null) return this.lastPartitionState;
     let st = this.partitions.get(p);
     if (!st) {
       st = { maps: [new Map(), new Map(), new Map(), new Map()], dirty: [], evicted: new Map(), offset: -1, checkpointed: -1 };
       this.partitions.set(p, st);
     }
+    this.lastPartition = p;
+    this.lastPartitionState = st;
     return st;
   }
 
@@ -108,32 +115,27 @@ export class StreamStore {
     const ps = this.partition(p);
     const map = ps.maps[INDEX[type]];
     let st = map.get(value);
+    let added = false;
     if (!st) {
       const key = entityKey(type, value);
       st = ps.evicted.get(key) ?? newEntityState(this.options.seasonalTypes.has(type));
       ps.evicted.delete(key);
       map.set(value, st);
       this.size++;
-      if (this.size > this.options.maxEntities) this.evict();
+      added = true;
     }
     // The entities of one event share its time: one bucket computation per event.
     if (time !== this.lastTime) {
       this.lastTime = time;
       this.lastBucket = bucketOf(time, this.options.params);
     }
-    const bucketBefore = st.b;
-    if (observe(st, time, offset, this.options.params, this.lastBucket)) {
-      if (!st[DIRTY]) {
-        st[DIRTY] = true;
-        ps.dirty.push({ type, value, st });
-      }
-      // Re-inserting on a new bucket keeps the map roughly in least-recently-active order for eviction.
-      if (st.b !== bucketBefore && bucketBefore >= 0) {
-        map.delete(value);
-        map.set(value, st);
-      }
+    if (observe(st, time, offset, this.options.params, this.lastBucket) && !st[DIRTY]) {
+      st[DIRTY] = true;
+      ps.dirty.push({ type, value, st });
     }
     if (offset > ps.offset) ps.offset = offset;
+    // After observing, so the entity just counted is among the most recently active.
+    if (added && this.size > this.options.maxEntities) this.evict();
     return out ? figuresInto(st, this.options.params, out) : figures(st, this.options.params);
   }
 
@@ -151,17 +153,28 @@ export class StreamStore {
     if (offset > ps.offset) ps.offset = offset;
   }
 
+  /**
+   * Evicts a tenth of the bound, least recently active first (by the bucket each entity last counted
+   * in; ties in map order). A sort per eviction rather than re-ordering the maps on every new bucket:
+   * evictions are rare, bucket changes are not.
+   */
   private evict(): void {
-    // Evict a tenth of the bound from the largest partitions, oldest entries first.
-    let toEvict = Math.max(1, Math.floor(this.options.maxEntities / 10));
-    const order = [...this.partitions.values()].sort((a, b) => sizeOf(b) - sizeOf(a));
-    for (const ps of order) {
+    const toEvict = Math.min(this.size, Math.max(1, Math.floor(this.options.maxEntities / 10)));
+    const buckets = new Float64Array(this.size);
+    let k = 0;
+    for (const ps of this.partitions.values()) for (const map of ps.maps) for (const st of map.values()) buckets[k++] = st.b;
+    const sorted = buckets.subarray(0, k).sort();
+    const cutoff = sorted[toEvict - 1];
+    let older = 0;
+    while (older < toEvict && sorted[older] < cutoff) older++;
+    let atCutoff = toEvict - older;
+    for (const ps of this.partitions.values()) {
       for (let t = 0; t < 4; t++) {
         for (const [value, st] of ps.maps[t]) {
-          if (toEvict <= 0) return;
+          if (st.b > cutoff || (st.b === cutoff && atCutoff <= 0)) continue;
+          if (st.b === cutoff) atCutoff--;
           ps.maps[t].delete(value);
           this.size--;
-          toEvict--;
           if (st[DIRTY]) ps.evicted.set(entityKey(ENTITY_TYPES[t], value), st);
         }
       }
@@ -209,6 +222,7 @@ export class StreamStore {
       const old = this.partitions.get(p);
       if (old) this.size -= sizeOf(old);
       this.partitions.delete(p);
+      this.lastPartition = -1;
       this.partition(p);
     }
     for (const r of records) {
@@ -249,6 +263,7 @@ export class StreamStore {
       if (!ps) continue;
       this.size -= sizeOf(ps);
       this.partitions.delete(p);
+      this.lastPartition = -1;
     }
   }
 }
