@@ -223,7 +223,7 @@ export async function endToEnd(ctx: { brokers: string[]; registryUrl: string; pg
       procs[name] = await startService(name, env, nodeArgs);
       log(`e2e: ${name} ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     };
-    await start('persist', { ...common, DATABASE_URL: dbUrl }, ['--max-semi-space-size=64']);
+    await start('persist', { ...common, DATABASE_URL: dbUrl }, ['--max-semi-space-size=16']);
     await start('notify', { ...common, NOTIFY_TOKENS: `bench:${token}` });
     await start('score', common);
     await start('enrich', common);

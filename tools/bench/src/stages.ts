@@ -171,7 +171,7 @@ export async function persistStage(env: Env, records: number, runs: number, pace
         brokers: env.brokers,
         command: process.execPath,
         // The deployment's recommended young-generation size (deploy/lib.sh, compose, Helm).
-        args: ['--max-semi-space-size=64', path.join(ROOT, 'services/persist/dist/main.js')],
+        args: ['--max-semi-space-size=16', path.join(ROOT, 'services/persist/dist/main.js')],
         env: { ...common(env, prefix), DATABASE_URL: dbUrl },
         group: names.group('persist'),
         topics: [names.topic('scored'), names.topic('alerts')],
