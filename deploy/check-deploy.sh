@@ -1,22 +1,28 @@
 #!/usr/bin/env bash
 # Offline checks of everything Sluice deploys with: the Helm chart, docker-compose.yml, the Dockerfile,
 # the Prometheus configuration and the Grafana dashboard. No cluster, no Docker engine, no GitHub:
-#   - helm (pinned below) is built from the Go module proxy once and cached;
-#   - deploy/k8s-validate (Go) is built once per source change and cached: it decodes every rendered
-#     Kubernetes object strictly into its Go type (client-go's scheme, KEDA's and the Prometheus
-#     Operator's own types), loads docker-compose.yml with compose-go (what `docker compose config`
-#     runs), prometheus.yml and the rules with Prometheus's own loaders, and the dashboard's PromQL with
-#     Prometheus's parser, and checks each charted metric against what the services export;
+#   - helm and deploy/k8s-validate (Go) are built together, by one `go build` in deploy/k8s-validate's
+#     module, from the Go module proxy, and cached: helm's version is the helm.sh/helm/v4 requirement
+#     of deploy/k8s-validate/go.mod (its `tool` line), so the two share every compiled Kubernetes package;
+#   - k8s-validate decodes every rendered built-in Kubernetes object strictly into its Go type
+#     (client-go's scheme; the Prometheus Operator's ServiceMonitor through its own types), validates
+#     KEDA's ScaledObjects against the CRD schema of the KEDA release (its module, from the proxy) plus
+#     KEDA's webhook checks, loads docker-compose.yml with compose-go (what `docker compose config`
+#     runs), prometheus.yml strictly into Prometheus's config fields, the rules with Prometheus's rulefmt,
+#     the dashboard's PromQL with Prometheus's parser, and checks each charted metric against what the
+#     services export;
 #   - negative controls: known-bad files under deploy/k8s-validate/testdata must be refused.
-# Cache: ${SLUICE_CACHE:-~/.cache/sluice}/bin. Needs go (1.26) and node. Set SLUICE_CHECK_LIVE=1 to also
-# read /metrics of Sluice processes running on their default ports.
+# Cache: ${SLUICE_CACHE:-~/.cache/sluice}/bin (plus Go's own build and module caches). Needs go (1.26)
+# and node. `check-deploy.sh --tools-only` only builds/fetches the tools (deploy/test.sh runs that in the
+# background while the jest phases run). Set SLUICE_CHECK_LIVE=1 to also read /metrics of Sluice
+# processes running on their default ports.
 set -euo pipefail
 # The whole script is one function, parsed before it runs: editing the file during a run is harmless.
 main() {
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
-HELM_VERSION=v4.3.1
+KEDA_VERSION=v2.21.0 # the KEDA release whose ScaledObject CRD the chart's ScaledObjects must satisfy
 GRAFANA_SCHEMA_VERSION=13.2.3 # @grafana/schema of the Grafana image docker-compose.yml runs
 cache=${SLUICE_CACHE:-$HOME/.cache/sluice}
 bin="$cache/bin"
@@ -30,27 +36,43 @@ fail() { printf '[check-deploy] FAILED: %s\n' "$*" >&2; exit 1; }
 command -v go >/dev/null || fail "go is required (it builds helm and the validator from the Go module proxy)"
 command -v node >/dev/null || fail "node is required"
 [ -x node_modules/.bin/tsc ] || fail "the workspace is not installed (run deploy/pnpm.sh install): the metric registry and tsc come from it"
-export GOFLAGS=-mod=mod
+tools_only=0
+[ "${1:-}" = --tools-only ] && tools_only=1
+export GOFLAGS="-mod=readonly -buildvcs=false"
 
 # --- tools --------------------------------------------------------------------------------------------
-helm="$bin/helm-$HELM_VERSION"
-if [ ! -x "$helm" ]; then
-  say "building helm $HELM_VERSION from the Go module proxy (once; cached in $bin)"
-  GOBIN="$work/gobin" go install -trimpath \
-    -ldflags "-s -w -X helm.sh/helm/v4/internal/version.version=$HELM_VERSION" \
-    "helm.sh/helm/v4/cmd/helm@$HELM_VERSION"
-  mv "$work/gobin/helm" "$helm"
+kv=deploy/k8s-validate
+helm_version=$(sed -n 's:^[[:space:]]*helm\.sh/helm/v4 \(v[^[:space:]]*\).*:\1:p' "$kv/go.mod")
+[ -n "$helm_version" ] || fail "$kv/go.mod does not require helm.sh/helm/v4"
+mod_hash=$(cat "$kv/go.mod" "$kv/go.sum" | sha256sum | cut -c1-16)
+src_hash=$(cat "$kv"/*.go "$kv/go.mod" "$kv/go.sum" | sha256sum | cut -c1-16)
+helm="$bin/helm-$helm_version-$mod_hash"
+validate="$bin/k8s-validate-$src_hash"
+targets=()
+[ -x "$helm" ] || targets+=(helm.sh/helm/v4/cmd/helm)
+[ -x "$validate" ] || targets+=(.)
+if [ ${#targets[@]} -gt 0 ]; then
+  say "building ${targets[*]} in $kv from the Go module proxy (cached in $bin; first time: several minutes)"
+  build_start=$(date +%s)
+  # CGO_ENABLED=0 as helm's own release builds; it also skips the cgo steps.
+  (cd "$kv" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X helm.sh/helm/v4/internal/version.version=$helm_version" \
+    -o "$work/gobin/" "${targets[@]}")
+  if [ -f "$work/gobin/helm" ]; then
+    find "$bin" -maxdepth 1 -name 'helm-*' -delete
+    mv "$work/gobin/helm" "$helm"
+  fi
+  if [ -f "$work/gobin/k8s-validate" ]; then
+    find "$bin" -maxdepth 1 -name 'k8s-validate-*' -delete
+    mv "$work/gobin/k8s-validate" "$validate"
+  fi
+  say "built in $(( $(date +%s) - build_start )) s"
 fi
 # helm keeps its own state away from the user's helm configuration.
 export HELM_CACHE_HOME="$cache/helm/cache" HELM_CONFIG_HOME="$cache/helm/config" HELM_DATA_HOME="$cache/helm/data"
-
-src_hash=$(cat deploy/k8s-validate/*.go deploy/k8s-validate/go.mod deploy/k8s-validate/go.sum | sha256sum | cut -c1-16)
-validate="$bin/k8s-validate-$src_hash"
-if [ ! -x "$validate" ]; then
-  say "building deploy/k8s-validate (once per source change; cached in $bin)"
-  (cd deploy/k8s-validate && GOFLAGS=-mod=readonly go build -trimpath -ldflags "-s -w" -o "$validate" .)
-  find "$bin" -maxdepth 1 -name 'k8s-validate-*' ! -name "k8s-validate-$src_hash" -delete
-fi
+# KEDA's CRDs ship in its Go module: the proxy serves the release's files, checksummed by sum.golang.org.
+keda_dir=$(cd "$work" && GOFLAGS= go mod download -json "github.com/kedacore/keda/v2@$KEDA_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p')
+keda_crd="$keda_dir/config/crd/bases/keda.sh_scaledobjects.yaml"
+[ -f "$keda_crd" ] || fail "KEDA $KEDA_VERSION's ScaledObject CRD not found (go mod download github.com/kedacore/keda/v2@$KEDA_VERSION)"
 grafana_schema="$cache/npm/grafana-schema-$GRAFANA_SCHEMA_VERSION"
 if [ ! -f "$grafana_schema/package.json" ]; then
   say "fetching @grafana/schema@$GRAFANA_SCHEMA_VERSION from the npm registry (once; cached in $cache/npm)"
@@ -58,7 +80,8 @@ if [ ! -f "$grafana_schema/package.json" ]; then
   mkdir -p "$grafana_schema.tmp" && tar -xzf "$work"/grafana-schema-*.tgz -C "$grafana_schema.tmp" --strip-components=1
   rm -rf "$grafana_schema" && mv "$grafana_schema.tmp" "$grafana_schema"
 fi
-say "tools: $("$helm" version --short), k8s-validate $src_hash, @grafana/schema $GRAFANA_SCHEMA_VERSION"
+say "tools: helm $("$helm" version --short), k8s-validate $src_hash, KEDA $KEDA_VERSION CRD, @grafana/schema $GRAFANA_SCHEMA_VERSION"
+if [ "$tools_only" = 1 ]; then exit 0; fi
 
 # --- metrics the services export ------------------------------------------------------------------------
 if [ -d node_modules ] && [ ! -f libs/runtime/dist/index.js ]; then
@@ -89,10 +112,10 @@ render() { # name, expectations for the validator, helm template arguments…
   local name=$1 expect=$2; shift 2
   "$helm" template sluice "$chart" --namespace sluice "$@" >"$work/$name.yaml" 2>"$work/$name.err" || { cat "$work/$name.err"; fail "helm template ($name)"; }
   # shellcheck disable=SC2086
-  "$validate" manifests $expect "$work/$name.yaml" >"$work/$name.out" || fail "the $name rendering is not valid (problems above)"
+  "$validate" manifests -crd "$keda_crd" $expect "$work/$name.yaml" >"$work/$name.out" || fail "the $name rendering is not valid (problems above)"
   printf '  %-20s %s\n' "$name:" "$(sed -n '1s/^manifests: //p' "$work/$name.out")"
 }
-say "helm template; each rendering decoded strictly into Go types (client-go, KEDA, Prometheus Operator), then"
+say "helm template; each rendering decoded strictly (client-go and Prometheus Operator types, KEDA's CRD schema), then"
 say "cross-checked: selectors, named ports, ConfigMap references, one autoscaler per Deployment, restricted pod security:"
 render default-no-crds "-require HorizontalPodAutoscaler -forbid ScaledObject,ServiceMonitor" "${brokers[@]}"
 render default-keda "-require ScaledObject,ServiceMonitor" "${brokers[@]}" "${crds[@]}"
@@ -142,23 +165,31 @@ node deploy/k8s-validate/grafana-schema-check.js "$grafana_schema" node_modules/
 
 # --- negative controls: the validators must refuse known-bad files ----------------------------------------
 bad=deploy/k8s-validate/testdata
+negatives=0
 expect_refusal() { # description, expected message fragment, command…
   local what=$1 expected=$2; shift 2
+  negatives=$((negatives + 1))
   if "$@" >"$work/neg.out" 2>&1; then fail "negative control: $what was accepted"; fi
   grep -qF -- "$expected" "$work/neg.out" || { cat "$work/neg.out"; fail "negative control: $what refused, but without \"$expected\""; }
 }
 expect_refusal "unknown field" 'unknown field "spec.template.spec.containers[0].imagePullPolice"' "$validate" manifests "$bad/bad-manifests.yaml"
 expect_refusal "selector mismatch" 'spec.selector does not match spec.template.metadata.labels' "$validate" manifests "$bad/bad-manifests.yaml"
-expect_refusal "numeric KEDA metadata" 'cannot unmarshal number into Go struct field ScaleTriggers' "$validate" manifests "$bad/bad-scaledobject.yaml"
-expect_refusal "two autoscalers" 'scaled by more than one autoscaler' "$validate" manifests "$bad/bad-autoscalers.yaml"
 expect_refusal "root container" 'allowPrivilegeEscalation must be false' "$validate" manifests "$bad/bad-manifests.yaml"
+expect_refusal "numeric KEDA metadata" 'spec.triggers[0].metadata.lagThreshold in body must be of type string' \
+  "$validate" manifests -crd "$keda_crd" "$bad/bad-scaledobject.yaml"
+expect_refusal "unknown ScaledObject field" 'unknown field "spec.minReplicaCout"' "$validate" manifests -crd "$keda_crd" "$bad/bad-scaledobject.yaml"
+expect_refusal "duplicate KEDA trigger name" 'triggerName "lag" is defined multiple times' "$validate" manifests -crd "$keda_crd" "$bad/bad-scaledobject.yaml"
+expect_refusal "ScaledObject without its CRD" 'no kind "ScaledObject" is registered' "$validate" manifests "$bad/bad-scaledobject.yaml"
+expect_refusal "two autoscalers" 'scaled by more than one autoscaler' "$validate" manifests -crd "$keda_crd" "$bad/bad-autoscalers.yaml"
 expect_refusal "compose schema" 'additional properties' "$validate" compose "$bad/compose/docker-compose.yml"
+expect_refusal "misspelt Prometheus key" 'field scrape_timout not found' "$validate" prometheus "$bad/bad-prometheus.yml"
+expect_refusal "scrape timeout > interval" 'scrape timeout greater than scrape interval' "$validate" prometheus "$bad/bad-prometheus-timeout.yml"
 expect_refusal "unexported metric" 'metric sluice_records_teleported_total is not exported' \
   "$validate" dashboard -metrics "$work/exported.txt" "$bad/bad-dashboard.json"
 expect_refusal "invalid PromQL" 'parse error' "$validate" dashboard -metrics "$work/exported.txt" "$bad/bad-dashboard.json"
 expect_refusal "misspelt dashboard key" "'\"titel\"' does not exist in type 'Dashboard'" \
   node deploy/k8s-validate/grafana-schema-check.js "$grafana_schema" node_modules/.bin/tsc "$work/grafana-bad" "$bad/bad-dashboard.json"
-say "negative controls: 9 known-bad inputs refused with the expected messages"
+say "negative controls: $negatives known-bad inputs refused with the expected messages"
 
 say "all deployment checks passed in $(( $(date +%s) - start )) s"
 }

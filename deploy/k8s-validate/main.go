@@ -2,7 +2,7 @@
 // deploy/check-deploy.sh builds it once (cached) and runs it on the chart's rendered output and on the
 // compose, Prometheus and Grafana files:
 //
-//	k8s-validate manifests [-require Kind,...] rendered.yaml...   Kubernetes objects, strictly decoded
+//	k8s-validate manifests [-require Kind,...] [-crd crd.yaml,...] rendered.yaml...   Kubernetes objects, strictly decoded
 //	k8s-validate compose docker-compose.yml                        what `docker compose config` loads
 //	k8s-validate prometheus -compose docker-compose.yml prometheus.yml
 //	k8s-validate dashboard -metrics exported.txt [-datasources dir] dashboard.json...
@@ -46,7 +46,7 @@ func sortedKeys[V any](m map[string]V) []string {
 
 func usage() {
 	fmt.Fprintln(os.Stderr, `usage:
-  k8s-validate manifests [-require Kind,...] [-secrets-out file] rendered.yaml...
+  k8s-validate manifests [-require Kind,...] [-forbid Kind,...] [-crd crd.yaml,...] rendered.yaml...
   k8s-validate compose docker-compose.yml
   k8s-validate prometheus [-compose docker-compose.yml] prometheus.yml
   k8s-validate dashboard -metrics exported.txt [-datasources dir] dashboard.json...`)

@@ -1,9 +1,10 @@
 package main
 
-// Kubernetes manifests (helm template output): every object is decoded strictly into its Go type
-// (k8s.io/api through client-go's scheme; KEDA's ScaledObject and the Prometheus Operator's
-// ServiceMonitor through their own modules' types), so an unknown or misspelt field, a duplicate field,
-// a wrong type or an unparsable quantity is an error, as the API server would refuse it. Then the
+// Kubernetes manifests (helm template output): every built-in object is decoded strictly into its Go type
+// (k8s.io/api through client-go's scheme; the Prometheus Operator's ServiceMonitor through its own
+// module's types), and custom resources of the CRDs given with -crd (KEDA's ScaledObject) are validated
+// against the CRD's OpenAPI schema (crd.go), so an unknown or misspelt field, a duplicate field, a wrong
+// type or an unparsable quantity is an error, as the API server would refuse it. Then the
 // cross-object rules a single schema cannot express: selectors that select something, named ports
 // that exist, references to ConfigMaps the chart renders, one autoscaler per workload, and the
 // restricted Pod Security profile.
@@ -19,7 +20,6 @@ import (
 	"strconv"
 	"strings"
 
-	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	"github.com/prometheus/prometheus/promql/parser"
 	appsv1 "k8s.io/api/apps/v1"
@@ -30,6 +30,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -43,14 +44,14 @@ type object struct {
 	kind string
 	name string
 	ns   string
-	obj  runtime.Object
+	obj  any // a k8s.io/api or Prometheus Operator type, or *scaledObject
 }
 
 func (o object) ref() string { return fmt.Sprintf("%s: %s/%s", o.file, o.kind, o.name) }
 
 func newScheme() *runtime.Scheme {
 	s := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, kedav1alpha1.AddToScheme, monitoringv1.AddToScheme} {
+	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, monitoringv1.AddToScheme} {
 		if err := add(s); err != nil {
 			panic(err)
 		}
@@ -62,18 +63,24 @@ func runManifests(args []string) {
 	fs := flag.NewFlagSet("manifests", flag.ExitOnError)
 	require := fs.String("require", "", "comma-separated kinds that must be present (e.g. ScaledObject,ServiceMonitor)")
 	forbid := fs.String("forbid", "", "comma-separated kinds that must be absent")
+	crdFiles := fs.String("crd", "", "comma-separated CustomResourceDefinition files whose custom resources may appear")
 	_ = fs.Parse(args)
 	if fs.NArg() == 0 {
 		usage()
 	}
 	p := &problems{}
+	crds, err := loadCRDs(crdList(*crdFiles))
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "manifests: %v\n", err)
+		os.Exit(1)
+	}
 	scheme := newScheme()
 	// Strict: unknown fields and duplicate fields are errors, as with kubectl --validate=strict.
 	decoder := serializer.NewCodecFactory(scheme, serializer.EnableStrict).UniversalDeserializer()
 
 	var objects []object
 	for _, file := range fs.Args() {
-		objects = append(objects, decodeFile(file, decoder, p)...)
+		objects = append(objects, decodeFile(file, decoder, crds, p)...)
 	}
 
 	counts := map[string]int{}
@@ -121,7 +128,7 @@ func splitList(s string) []string {
 	return out
 }
 
-func decodeFile(file string, decoder runtime.Decoder, p *problems) []object {
+func decodeFile(file string, decoder runtime.Decoder, crds crdSchemas, p *problems) []object {
 	f, err := os.Open(file)
 	if err != nil {
 		p.addf("%s: %v", file, err)
@@ -155,6 +162,21 @@ func decodeFile(file string, decoder runtime.Decoder, p *problems) []object {
 			continue
 		}
 		where := fmt.Sprintf("%s: document %d (%s %s/%s)", file, i, head.APIVersion, head.Kind, head.Metadata.Name)
+		if crd, ok := crds[schema.FromAPIVersionAndKind(head.APIVersion, head.Kind)]; ok {
+			if !crd.validateCustomResource(doc, where, p) {
+				continue
+			}
+			var obj any = &unstructuredCR{}
+			if head.Kind == "ScaledObject" {
+				obj = &scaledObject{}
+			}
+			if err := sigsyaml.Unmarshal(doc, obj); err != nil {
+				p.addf("%s: %v", where, err)
+				continue
+			}
+			out = append(out, object{file: file, kind: head.Kind, name: head.Metadata.Name, ns: head.Metadata.Namespace, obj: obj})
+			continue
+		}
 		obj, gvk, err := decoder.Decode(doc, nil, nil)
 		if err != nil {
 			if runtime.IsNotRegisteredError(err) || runtime.IsMissingKind(err) || runtime.IsMissingVersion(err) {
@@ -219,6 +241,12 @@ func checkLabels(where string, l map[string]string, p *problems) {
 			p.addf("%s[%q] value %q: %s", where, k, v, msg)
 		}
 	}
+}
+
+// unstructuredCR is a custom resource of a CRD given with -crd that no cross-check reads.
+type unstructuredCR struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata"`
 }
 
 // workload is a Deployment seen through what other objects refer to.
@@ -323,7 +351,7 @@ func checkRelations(objects []object, p *problems) {
 			if len(v.Spec.Metrics) == 0 {
 				p.addf("%s: spec.metrics is empty", o.ref())
 			}
-		case *kedav1alpha1.ScaledObject:
+		case *scaledObject:
 			checkScaledObject(o, v, p)
 			if ref := v.Spec.ScaleTargetRef; ref != nil {
 				kind := ref.Kind
@@ -549,26 +577,15 @@ func checkResources(where string, r corev1.ResourceRequirements, p *problems) {
 	}
 }
 
-// checkScaledObject runs KEDA's own exported validations (the ones its admission webhook calls that need
-// no cluster) and checks the trigger metadata of the scalers the chart uses: KEDA would only refuse
-// those at run time, in its operator log.
-func checkScaledObject(o object, so *kedav1alpha1.ScaledObject, p *problems) {
+// checkScaledObject runs the checks of KEDA's admission webhook that need no cluster (crd.go) and checks
+// the trigger metadata of the scalers the chart uses: KEDA would only refuse those at run time, in its
+// operator log.
+func checkScaledObject(o object, so *scaledObject, p *problems) {
 	if so.Spec.ScaleTargetRef == nil || so.Spec.ScaleTargetRef.Name == "" {
 		p.addf("%s: spec.scaleTargetRef.name is required", o.ref())
 	}
-	if err := kedav1alpha1.ValidateTriggers(so.Spec.Triggers); err != nil {
-		p.addf("%s: %v", o.ref(), err)
-	}
-	if err := kedav1alpha1.CheckReplicaCountBoundsAreValid(so); err != nil {
-		p.addf("%s: %v", o.ref(), err)
-	}
-	if err := kedav1alpha1.CheckFallbackValid(so); err != nil {
-		p.addf("%s: %v", o.ref(), err)
-	}
-	if so.Spec.Advanced != nil && so.Spec.Advanced.ScalingModifiers.Formula != "" {
-		if _, err := kedav1alpha1.ValidateAndCompileScalingModifiers(so); err != nil {
-			p.addf("%s: scalingModifiers: %v", o.ref(), err)
-		}
+	for _, msg := range kedaWebhookChecks(so) {
+		p.addf("%s: %s", o.ref(), msg)
 	}
 	for i, t := range so.Spec.Triggers {
 		tw := fmt.Sprintf("%s: spec.triggers[%d] (%s)", o.ref(), i, t.Type)

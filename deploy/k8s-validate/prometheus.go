@@ -1,7 +1,7 @@
 package main
 
-// prometheus.yml through Prometheus's own config loader (what `promtool check config` runs) and its
-// rule files through rulefmt (what `promtool check rules` runs). With -compose, the rule files are found
+// prometheus.yml through a strict subset of Prometheus's config loader (promconfig.go) and its rule
+// files through Prometheus's rulefmt (what `promtool check rules` runs). With -compose, the rule files are found
 // through the Prometheus service's bind mounts, and every service built from the Sluice Dockerfile must
 // be a scrape target on its PORT.
 
@@ -16,13 +16,10 @@ import (
 	"strings"
 
 	"github.com/prometheus/common/model"
-	"github.com/prometheus/prometheus/config"
-	"github.com/prometheus/prometheus/discovery/targetgroup"
 	"github.com/prometheus/prometheus/model/rulefmt"
 	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/compose-spec/compose-go/v2/types"
-	promdiscovery "github.com/prometheus/prometheus/discovery"
 )
 
 func runPrometheus(args []string) {
@@ -36,7 +33,7 @@ func runPrometheus(args []string) {
 	file := fs.Arg(0)
 	p := &problems{}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	cfg, err := config.LoadFile(file, false, logger)
+	cfg, err := loadPromConfig(file)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "prometheus: %s: %v\n", file, err)
 		os.Exit(1)
@@ -44,15 +41,9 @@ func runPrometheus(args []string) {
 
 	targets := map[string]string{} // host:port -> job
 	for _, sc := range cfg.ScrapeConfigs {
-		for _, c := range sc.ServiceDiscoveryConfigs {
-			static, ok := c.(promdiscovery.StaticConfig)
-			if !ok {
-				continue
-			}
-			for _, g := range []*targetgroup.Group(static) {
-				for _, t := range g.Targets {
-					targets[string(t[model.AddressLabel])] = sc.JobName
-				}
+		for _, g := range sc.StaticConfigs {
+			for _, t := range g.Targets {
+				targets[string(t[model.AddressLabel])] = sc.JobName
 			}
 		}
 	}
@@ -129,7 +120,7 @@ func runPrometheus(args []string) {
 		list = append(list, job+"/"+t)
 	}
 	sort.Strings(list)
-	fmt.Printf("prometheus: %s loads with Prometheus's config loader; %d scrape targets: %s\n", file, len(list), strings.Join(list, ", "))
+	fmt.Printf("prometheus: %s decodes strictly into Prometheus's config fields (subset: global, rule_files, scrape_configs); %d scrape targets: %s\n", file, len(list), strings.Join(list, ", "))
 	if *composeFile != "" {
 		fmt.Printf("prometheus: every service built from deploy/docker/Dockerfile is scraped; %d rules parse with rulefmt (promtool check rules)%s\n",
 			ruleCount, map[bool]string{true: " and read only metrics Sluice exports", false: ""}[exported != nil])
