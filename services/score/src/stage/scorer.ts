@@ -150,11 +150,13 @@ export class Scorer {
       try {
         const e = rec.value;
         const ev = e.event;
-        const stream = this.revoked.has(rec.partition) ? this.stateless() : this.observe(rec, e);
+        // The record key is also the author entity's value: one string for both.
+        const key = `${ev.source}:${ev.author.id}`;
+        const stream = this.revoked.has(rec.partition) ? this.stateless() : this.observe(rec, e, key);
         const scores: ModelScore[] = [models.sentiment.toScore(sentiments[i]), models.spam.toScore(spamProbs[i]), stream.anomaly, stream.trend];
         for (const o of onnxScores) scores.push(o[i]);
         const scored: ScoredEvent = { enriched: e, scores, processingVersion, scoredAt };
-        produce.push({ topic: 'scored', key: `${ev.source}:${ev.author.id}`, value: scored, from: rec });
+        produce.push({ topic: 'scored', key, value: scored, from: rec });
         const input: RuleInput = {
           eventId: ev.id,
           source: ev.source,
@@ -192,11 +194,11 @@ export class Scorer {
    * Counts the event for its entities (source, author, keywords, hashtags) and folds their figures into
    * the anomaly and trend scores; keeps the entities the rules may fire on.
    */
-  private observe(rec: InRecord<EnrichedEvent>, e: EnrichedEvent): StreamResult {
+  private observe(rec: InRecord<EnrichedEvent>, e: EnrichedEvent, authorKey: string): StreamResult {
     const a = this.acc;
     a.reset(rec.partition, e.event.occurredAt, rec.offset, this.engine.entityFilter());
     this.observeEntity('source', e.event.source);
-    this.observeEntity('author', `${e.event.source}:${e.event.author.id}`);
+    this.observeEntity('author', authorKey);
     const max = this.options.maxKeywords;
     const kws = e.enrichment.keywords ?? [];
     for (let j = 0; j < kws.length && j < max; j++) if (kws.indexOf(kws[j]) === j) this.observeEntity('keyword', kws[j]);

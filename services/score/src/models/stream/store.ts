@@ -8,7 +8,8 @@
  * offset". A new owner restores the entities and resumes the partition right after the marker; each
  * entity also remembers the last offset it applied, so records seen again are not counted twice.
  */
-import { advance, bucketOf, figures, figuresInto, newEntityState, observe, type EntityFigures, type EntityState, type StreamParams } from './entity';
+import { bucketOf, type EntityFigures, type EntityState, type StreamParams } from './entity';
+import { countZ } from './stats';
 
 export type EntityType = 'keyword' | 'hashtag' | 'author' | 'source';
 export const ENTITY_TYPES: readonly EntityType[] = ['keyword', 'hashtag', 'author', 'source'];
@@ -36,17 +37,26 @@ export interface CheckpointRecord {
   value: EntityState | { offset: number };
 }
 
-/** Set on a state that changed since the last checkpoint (a symbol, so it is not serialised). */
-const DIRTY = Symbol('dirty');
-type Tracked = EntityState & { [DIRTY]?: boolean };
+
+// Offsets of an entity's fields in its slot (the EntityState fields of the same letters).
+const B = 0;
+const C = 1;
+const M = 2;
+const V = 3;
+const N = 4;
+const L = 5;
+const T = 6;
+const PT = 7;
+const O = 8;
+const STRIDE = 9;
 
 interface PartitionState {
-  /** Entity states by type (keyword, hashtag, author, source) and value. */
-  maps: Array<Map<string, Tracked>>;
-  /** States changed since the last checkpoint, with their type and value. */
-  dirty: Array<{ type: EntityType; value: string; st: Tracked }>;
-  /** Changed states evicted from memory before their checkpoint, by entity key. */
-  evicted: Map<string, Tracked>;
+  /** Slot of each entity by type (keyword, hashtag, author, source) and value. */
+  maps: Array<Map<string, number>>;
+  /** Slots changed since the last checkpoint. */
+  dirty: number[];
+  /** Changed slots evicted from memory before their checkpoint, by entity key. */
+  evicted: Map<string, number>;
   /** Last input offset applied (-1 none). */
   offset: number;
   /** Offset of the last checkpoint marker written (-1 none). */
@@ -61,13 +71,31 @@ export interface StreamStoreOptions {
   maxEntities: number;
 }
 
+const hourOf = (t: number): number => Math.floor(t / 3_600_000) % 24;
+
 export class StreamStore {
   private readonly partitions = new Map<number, PartitionState>();
   private size = 0;
   private lastTime = NaN;
   private lastBucket = 0;
+  private readonly p: StreamParams;
+  private readonly seasonal: boolean[] = [false, false, false, false];
 
-  constructor(readonly options: StreamStoreOptions) {}
+  // Slots: numbers in `data`, the rest beside them by slot number; freed slots are reused.
+  private data = new Float64Array(STRIDE * 1024);
+  private capacity = 1024;
+  private used = 0;
+  private readonly free: number[] = [];
+  private types = new Uint8Array(1024);
+  private dirtyFlags = new Uint8Array(1024);
+  private readonly values: string[] = [];
+  /** Hour-of-day profile of each slot of a seasonal type. */
+  private readonly seasons: Array<number[] | undefined> = [];
+
+  constructor(readonly options: StreamStoreOptions) {
+    this.p = options.params;
+    for (let t = 0; t < 4; t++) this.seasonal[t] = options.seasonalTypes.has(ENTITY_TYPES[t]);
+  }
 
   get params(): StreamParams {
     return this.options.params;
@@ -89,6 +117,62 @@ export class StreamStore {
     return st;
   }
 
+  /** A fresh slot for an entity of type index `t` (newEntityState's values). */
+  private alloc(t: number, value: string): number {
+    let slot = this.free.pop();
+    if (slot === undefined) {
+      slot = this.used++;
+      if (slot >= this.capacity) this.grow();
+    }
+    const d = this.data;
+    const i = slot * STRIDE;
+    d[i + B] = -1;
+    d[i + C] = 0;
+    d[i + M] = 0;
+    d[i + V] = 0;
+    d[i + N] = 0;
+    d[i + L] = 0;
+    d[i + T] = 0;
+    d[i + PT] = 0;
+    d[i + O] = -1;
+    this.types[slot] = t;
+    this.dirtyFlags[slot] = 0;
+    this.values[slot] = value;
+    this.seasons[slot] = this.seasonal[t] ? new Array<number>(24).fill(1) : undefined;
+    return slot;
+  }
+
+  private grow(): void {
+    const capacity = this.capacity * 2;
+    const data = new Float64Array(STRIDE * capacity);
+    data.set(this.data);
+    this.data = data;
+    const types = new Uint8Array(capacity);
+    types.set(this.types);
+    this.types = types;
+    const dirty = new Uint8Array(capacity);
+    dirty.set(this.dirtyFlags);
+    this.dirtyFlags = dirty;
+    this.capacity = capacity;
+  }
+
+  private release1(slot: number): void {
+    this.values[slot] = '';
+    this.seasons[slot] = undefined;
+    this.dirtyFlags[slot] = 0;
+    this.free.push(slot);
+  }
+
+  /** The checkpointed form of a slot (EntityState's fields in this order; s only when seasonal). */
+  private stateOf(slot: number): EntityState {
+    const d = this.data;
+    const i = slot * STRIDE;
+    const st: EntityState = { b: d[i + B], c: d[i + C], m: d[i + M], v: d[i + V], n: d[i + N], L: d[i + L], T: d[i + T], pT: d[i + PT], o: d[i + O] };
+    const s = this.seasons[slot];
+    if (s !== undefined) st.s = s;
+    return st;
+  }
+
   owns(p: number): boolean {
     return this.partitions.has(p);
   }
@@ -101,8 +185,13 @@ export class StreamStore {
     return this.size;
   }
 
-  /** State of an entity by its key (k:flood, s:twitter …). */
+  /** State of an entity by its key (k:flood, s:twitter …), as a copy (the profile s is the live one). */
   get(p: number, key: string): EntityState | undefined {
+    const slot = this.slotOf(p, key);
+    return slot === undefined ? undefined : this.stateOf(slot);
+  }
+
+  private slotOf(p: number, key: string): number | undefined {
     const k = parseEntityKey(key);
     return k ? this.partitions.get(p)?.maps[INDEX[k.type]].get(k.value) : undefined;
   }
@@ -113,38 +202,137 @@ export class StreamStore {
    */
   observe(p: number, type: EntityType, value: string, time: number, offset: number, out?: EntityFigures): EntityFigures {
     const ps = this.partition(p);
-    const map = ps.maps[INDEX[type]];
-    let st = map.get(value);
+    const t = INDEX[type];
+    const map = ps.maps[t];
+    let slot = map.get(value);
     let added = false;
-    if (!st) {
-      const key = entityKey(type, value);
-      st = ps.evicted.get(key) ?? newEntityState(this.options.seasonalTypes.has(type));
-      ps.evicted.delete(key);
-      map.set(value, st);
+    if (slot === undefined) {
+      if (ps.evicted.size > 0) {
+        const key = entityKey(type, value);
+        slot = ps.evicted.get(key);
+        if (slot !== undefined) ps.evicted.delete(key);
+      }
+      if (slot === undefined) slot = this.alloc(t, value);
+      map.set(value, slot);
       this.size++;
       added = true;
     }
     // The entities of one event share its time: one bucket computation per event.
     if (time !== this.lastTime) {
       this.lastTime = time;
-      this.lastBucket = bucketOf(time, this.options.params);
+      this.lastBucket = bucketOf(time, this.p);
     }
-    if (observe(st, time, offset, this.options.params, this.lastBucket) && !st[DIRTY]) {
-      st[DIRTY] = true;
-      ps.dirty.push({ type, value, st });
+    // entity.observe(): an offset already applied is not counted again.
+    const d = this.data;
+    const i = slot * STRIDE;
+    if (!(offset >= 0 && offset <= d[i + O])) {
+      this.advanceTo(slot, this.lastBucket);
+      d[i + C]++;
+      if (offset >= 0) d[i + O] = offset;
+      if (this.dirtyFlags[slot] === 0) {
+        this.dirtyFlags[slot] = 1;
+        ps.dirty.push(slot);
+      }
     }
     if (offset > ps.offset) ps.offset = offset;
     // After observing, so the entity just counted is among the most recently active.
     if (added && this.size > this.options.maxEntities) this.evict();
-    return out ? figuresInto(st, this.options.params, out) : figures(st, this.options.params);
+    return this.figuresInto(slot, out ?? { z: 0, count: 0, expected: 0, sd: 0, bucket: 0, velocity: 0, acceleration: 0, level: 0, warm: false });
+  }
+
+  /** entity.seasonFactor() of a slot. */
+  private seasonFactor(slot: number, bucket: number): number {
+    const s = this.seasons[slot];
+    return s !== undefined ? Math.max(0.05, s[hourOf(bucket)]) : 1;
+  }
+
+  /** entity.closeBucket() on a slot. */
+  private closeBucket(slot: number, x: number, bucket: number): void {
+    const p = this.p;
+    const d = this.data;
+    const i = slot * STRIDE;
+    const f = this.seasonFactor(slot, bucket);
+    let clipped = x;
+    if (d[i + N] >= p.warmupBuckets) {
+      const expected = d[i + M] * f;
+      const sd = Math.max(p.minStd, Math.sqrt(Math.max(d[i + V] * f * f, expected)));
+      clipped = Math.min(x, expected + p.clampZ * sd);
+    }
+    const dd = clipped / f;
+    if (d[i + N] === 0) {
+      d[i + M] = dd;
+      d[i + V] = 0;
+    } else {
+      const diff = dd - d[i + M];
+      const incr = p.alpha * diff;
+      d[i + M] += incr;
+      d[i + V] = (1 - p.alpha) * (d[i + V] + diff * incr);
+    }
+    const s = this.seasons[slot];
+    if (s !== undefined && d[i + M] > 0.5) {
+      const h = hourOf(bucket);
+      s[h] += p.seasonAlpha * (clipped / d[i + M] - s[h]);
+    }
+    // Holt's linear trend on the raw counts.
+    if (d[i + N] === 0) {
+      d[i + L] = x;
+      d[i + T] = 0;
+      d[i + PT] = 0;
+    } else {
+      const prevL = d[i + L];
+      d[i + L] = p.trendAlpha * x + (1 - p.trendAlpha) * (d[i + L] + d[i + T]);
+      d[i + PT] = d[i + T];
+      d[i + T] = p.trendBeta * (d[i + L] - prevL) + (1 - p.trendBeta) * d[i + T];
+    }
+    d[i + N]++;
+  }
+
+  /** entity.advanceTo() on a slot. */
+  private advanceTo(slot: number, bucket: number): void {
+    const p = this.p;
+    const d = this.data;
+    const i = slot * STRIDE;
+    const b = d[i + B];
+    if (b < 0) {
+      d[i + B] = bucket;
+      d[i + C] = 0;
+      return;
+    }
+    if (bucket <= b) return; // same bucket, or a late event: it counts in the bucket in progress
+    this.closeBucket(slot, d[i + C], b);
+    const gaps = Math.min((bucket - b) / p.bucketMs - 1, p.maxGapBuckets);
+    for (let k = 1; k <= gaps; k++) this.closeBucket(slot, 0, b + k * p.bucketMs);
+    d[i + B] = bucket;
+    d[i + C] = 0;
+  }
+
+  /** entity.figuresInto() of a slot. */
+  private figuresInto(slot: number, out: EntityFigures): EntityFigures {
+    const p = this.p;
+    const d = this.data;
+    const i = slot * STRIDE;
+    const f = this.seasonFactor(slot, d[i + B]);
+    const expected = d[i + M] * f;
+    const sd = Math.max(p.minStd, Math.sqrt(Math.max(d[i + V] * f * f, expected)));
+    const warm = d[i + N] >= p.warmupBuckets;
+    out.z = warm ? countZ(d[i + C], expected, sd) : 0;
+    out.count = d[i + C];
+    out.expected = expected;
+    out.sd = sd;
+    out.bucket = d[i + B];
+    out.velocity = d[i + T];
+    out.acceleration = d[i + T] - d[i + PT];
+    out.level = d[i + L];
+    out.warm = warm;
+    return out;
   }
 
   /** Figures of an entity at time `time` without counting an event (closes buckets that ended). */
   peek(p: number, key: string, time: number): EntityFigures | undefined {
-    const st = this.get(p, key);
-    if (!st) return undefined;
-    advance(st, time, this.options.params);
-    return figures(st, this.options.params);
+    const slot = this.slotOf(p, key);
+    if (slot === undefined) return undefined;
+    this.advanceTo(slot, bucketOf(time, this.p));
+    return this.figuresInto(slot, { z: 0, count: 0, expected: 0, sd: 0, bucket: 0, velocity: 0, acceleration: 0, level: 0, warm: false });
   }
 
   /** Marks an input offset as applied for a partition (records without entities move the partition too). */
@@ -161,8 +349,9 @@ export class StreamStore {
   private evict(): void {
     const toEvict = Math.min(this.size, Math.max(1, Math.floor(this.options.maxEntities / 10)));
     const buckets = new Float64Array(this.size);
+    const d = this.data;
     let k = 0;
-    for (const ps of this.partitions.values()) for (const map of ps.maps) for (const st of map.values()) buckets[k++] = st.b;
+    for (const ps of this.partitions.values()) for (const map of ps.maps) for (const slot of map.values()) buckets[k++] = d[slot * STRIDE + B];
     const sorted = buckets.subarray(0, k).sort();
     const cutoff = sorted[toEvict - 1];
     let older = 0;
@@ -170,12 +359,14 @@ export class StreamStore {
     let atCutoff = toEvict - older;
     for (const ps of this.partitions.values()) {
       for (let t = 0; t < 4; t++) {
-        for (const [value, st] of ps.maps[t]) {
-          if (st.b > cutoff || (st.b === cutoff && atCutoff <= 0)) continue;
-          if (st.b === cutoff) atCutoff--;
+        for (const [value, slot] of ps.maps[t]) {
+          const b = d[slot * STRIDE + B];
+          if (b > cutoff || (b === cutoff && atCutoff <= 0)) continue;
+          if (b === cutoff) atCutoff--;
           ps.maps[t].delete(value);
           this.size--;
-          if (st[DIRTY]) ps.evicted.set(entityKey(ENTITY_TYPES[t], value), st);
+          if (this.dirtyFlags[slot] === 1) ps.evicted.set(entityKey(ENTITY_TYPES[t], value), slot);
+          else this.release1(slot);
         }
       }
     }
@@ -183,7 +374,7 @@ export class StreamStore {
 
   /**
    * Checkpoint records of the given partitions (all owned when omitted): changed entities, then markers.
-   * The values are the live states; serialise them before the next observe().
+   * The values hold the live hour-of-day profiles; serialise them before the next observe().
    */
   checkpoint(partitions?: number[]): CheckpointRecord[] {
     const out: CheckpointRecord[] = [];
@@ -191,11 +382,12 @@ export class StreamStore {
     for (const p of partitions ?? this.ownedPartitions()) {
       const ps = this.partitions.get(p);
       if (!ps) continue;
-      for (const d of ps.dirty) {
-        d.st[DIRTY] = false;
-        out.push({ key: checkpointKey(p, entityKey(d.type, d.value)), value: d.st });
+      for (const slot of ps.dirty) {
+        this.dirtyFlags[slot] = 0;
+        out.push({ key: checkpointKey(p, entityKey(ENTITY_TYPES[this.types[slot]], this.values[slot])), value: this.stateOf(slot) });
       }
       ps.dirty = [];
+      for (const slot of ps.evicted.values()) this.release1(slot);
       ps.evicted.clear();
       if (ps.offset > ps.checkpointed) {
         markers.push({ key: checkpointKey(p, MARKER), value: { offset: ps.offset } });
@@ -211,6 +403,12 @@ export class StreamStore {
     return false;
   }
 
+  /** Frees every slot of a partition's state. */
+  private drop(ps: PartitionState): void {
+    for (const map of ps.maps) for (const slot of map.values()) this.release1(slot);
+    for (const slot of ps.evicted.values()) this.release1(slot);
+  }
+
   /**
    * Takes over partitions from checkpoint records (the compacted topic read to its end, later records
    * winning). Returns the marker offset of each partition that has one.
@@ -220,7 +418,10 @@ export class StreamStore {
     const markers = new Map<number, number>();
     for (const p of partitions) {
       const old = this.partitions.get(p);
-      if (old) this.size -= sizeOf(old);
+      if (old) {
+        this.size -= sizeOf(old);
+        this.drop(old);
+      }
       this.partitions.delete(p);
       this.lastPartition = -1;
       this.partition(p);
@@ -241,12 +442,36 @@ export class StreamStore {
       const e = parseEntityKey(k.entity);
       const st = r.value as EntityState;
       if (!e || typeof st.b !== 'number' || typeof st.m !== 'number' || typeof st.o !== 'number') continue;
-      const map = ps.maps[INDEX[e.type]];
-      if (!map.has(e.value)) this.size++;
-      map.set(e.value, st);
+      const t = INDEX[e.type];
+      const map = ps.maps[t];
+      let slot = map.get(e.value);
+      if (slot === undefined) {
+        slot = this.alloc(t, e.value);
+        map.set(e.value, slot);
+        this.size++;
+      }
+      this.load(slot, st);
     }
     if (this.size > this.options.maxEntities) this.evict();
     return markers;
+  }
+
+  /** Puts a checkpointed state into a slot (a field it lacks reads as its starting value). */
+  private load(slot: number, st: EntityState): void {
+    const d = this.data;
+    const i = slot * STRIDE;
+    const num = (x: unknown, otherwise: number): number => (typeof x === 'number' ? x : otherwise);
+    d[i + B] = st.b;
+    d[i + C] = num(st.c, 0);
+    d[i + M] = st.m;
+    d[i + V] = num(st.v, 0);
+    d[i + N] = num(st.n, 0);
+    d[i + L] = num(st.L, 0);
+    d[i + T] = num(st.T, 0);
+    d[i + PT] = num(st.pT, 0);
+    d[i + O] = st.o;
+    // The checkpoint says whether the entity has a profile (as the old object states did).
+    this.seasons[slot] = Array.isArray(st.s) ? st.s.map((x) => num(x, 1)) : undefined;
   }
 
   /** Records that a partition's (empty or restored) state is checkpointed through `offset`. */
@@ -262,6 +487,7 @@ export class StreamStore {
       const ps = this.partitions.get(p);
       if (!ps) continue;
       this.size -= sizeOf(ps);
+      this.drop(ps);
       this.partitions.delete(p);
       this.lastPartition = -1;
     }
