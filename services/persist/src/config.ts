@@ -33,9 +33,10 @@ export const persistConfig = {
   PERSIST_HOUR_TREND_COMPACTION_MS: env.int(10_000, 50, 600_000),
   /**
    * Transactions a large batch is split into, by input partition, written at the same time on their own
-   * connections: PostgreSQL then works on a batch with several cores. 1 = one transaction per batch.
+   * connections: PostgreSQL then works on a batch with several cores. 1 = one transaction per batch (the
+   * default: where PostgreSQL shares two cores with Kafka and the other stages, two lanes measured slower).
    */
-  PERSIST_WRITE_CONNECTIONS: env.int(2, 1, 16),
+  PERSIST_WRITE_CONNECTIONS: env.int(1, 1, 16),
   /** Query API tokens: comma-separated tokens, or token=name pairs (the name shows in logs). Unset: the query API answers 503. */
   PERSIST_API_TOKENS: env.optionalString(),
   /** Lifetime of cached aggregate query results (ms, 0 = no cache). */

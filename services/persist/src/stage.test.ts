@@ -16,7 +16,7 @@ let stage: PersistStage;
 
 beforeAll(async () => {
   db = await createTestDatabase('stage');
-  stage = persistStage({ databaseUrl: db.url, logger, retentionDays: 30 });
+  stage = persistStage({ databaseUrl: db.url, logger, retentionDays: 30, writeConnections: 2 });
   await stage.start!(ctx);
 });
 
@@ -168,7 +168,7 @@ describe('the persist handler', () => {
     const alerts = [0, 1, 2].map((i) => record('alerts', alert({ dedupKey: `lanes-alert-${i}`, rule: 'lanes-rule' }), { topic: alertsTopic, partition: 10 + i, offset: 10 + i }));
     const before = await roundTrips();
     const out = await stage.handle([...events, ...alerts], ctx);
-    // Two lanes (the default), four round trips each (besides creating a new connection's staging table).
+    // Two lanes (as this file's stage is configured), four round trips each (besides creating a new connection's staging table).
     expect((await roundTrips()) - before).toBe(8);
     expect((out.produce ?? []).flatMap((p) => (p.value as Confirmation).eventIds)).toHaveLength(600);
     const tps = [10, 11, 12, 13, 14, 15].map((partition) => ({ topic, partition }));

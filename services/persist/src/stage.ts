@@ -61,7 +61,7 @@ export function persistStage(options: PersistOptions): PersistStage {
   const compactionMs = options.trendCompactionIntervalMs ?? 1000;
   const hourCompactionMs = options.hourTrendCompactionIntervalMs ?? 10_000;
   const versions = options.versions ?? new CacheVersions();
-  const writeConnections = options.writeConnections ?? 2;
+  const writeConnections = options.writeConnections ?? 1;
   // Writes, trend compaction, and offsets/maintenance each get connections without waiting on the others.
   const pool = createPool({ databaseUrl: options.databaseUrl, max: writeConnections + 2, applicationName: 'sluice-persist-writer', jit: false, logger });
   const partitions = new EventPartitions(pool);

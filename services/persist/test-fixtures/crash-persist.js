@@ -7,7 +7,7 @@ const { persistStage } = require('../dist');
 
 const logger = createLogger('crash-persist', 'warn');
 const crash = process.env.CRASH_AFTER_COMMIT === '1';
-const stage = persistStage({ databaseUrl: process.env.DATABASE_URL, logger });
+const stage = persistStage({ databaseUrl: process.env.DATABASE_URL, logger, writeConnections: 2 });
 const handle = stage.handle.bind(stage);
 stage.handle = async (batch, ctx) => {
   const out = await handle(batch, ctx);

@@ -42,6 +42,10 @@ const LOCK_KEY = 0x51_1c_e0_01;
  */
 export async function migrate(pool: Pool, logger: Logger, migrations = loadMigrations()): Promise<string[]> {
   const client = await pool.connect();
+  // A checked-out connection has no pool listener: a reset must reject the query, not end the process.
+  let broken: Error | undefined;
+  const onError = (e: Error) => (broken ??= e);
+  client.on('error', onError);
   const applied: string[] = [];
   try {
     await query(client, 'migrate', 'BEGIN');
@@ -78,7 +82,8 @@ export async function migrate(pool: Pool, logger: Logger, migrations = loadMigra
     await client.query('ROLLBACK').catch(() => undefined);
     throw e;
   } finally {
-    client.release();
+    client.off('error', onError);
+    client.release(broken);
   }
   if (applied.length) logger.info({ applied }, 'migrations applied');
   else logger.info('schema up to date');

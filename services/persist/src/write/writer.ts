@@ -82,6 +82,11 @@ export class BatchWriter {
     const end = persistMetrics.writeSeconds.startTimer();
     const client = await this.pool.connect();
     let broken: Error | undefined;
+    // The pool listens for errors only on idle connections: a socket reset while this one is checked out
+    // (PostgreSQL stopping mid-COPY) would otherwise be an unhandled 'error' event and end the process.
+    // The failing query rejects on its own; this only marks the connection to be discarded.
+    const onError = (e: Error) => (broken ??= e);
+    client.on('error', onError);
     let row: WriteRow;
     let committedAt: number;
     try {
@@ -119,6 +124,7 @@ export class BatchWriter {
       throw e;
     } finally {
       // A connection that failed mid-transaction is discarded rather than reused.
+      client.off('error', onError);
       client.release(broken);
       end();
     }
