@@ -105,6 +105,8 @@ export async function startStage<T>(def: StageDefinition<T>, options: StageOptio
   /** Records in partition queues, not yet taken into a batch. */
   let queuedCount = 0;
   let rebalancing: Promise<void> = Promise.resolve();
+  /** The consume call in flight: the consumer must not be disconnected under it (a native abort). */
+  let consuming: Promise<unknown> = Promise.resolve();
   let fail: (e: Error) => void = () => undefined;
   const failed = new Promise<Error>((resolve) => (fail = resolve));
 
@@ -251,7 +253,9 @@ export async function startStage<T>(def: StageDefinition<T>, options: StageOptio
         await sleep(100);
         continue;
       }
-      const messages = await consumeBatch(Math.max(100, batchSize));
+      const polled = consumeBatch(Math.max(100, batchSize));
+      consuming = polled;
+      const messages = await polled;
       for (const m of messages) {
         const st = partitions.get(tpKey(m.topic, m.partition));
         if (!st || st.revoking) continue; // revoked meanwhile
@@ -566,6 +570,8 @@ export async function startStage<T>(def: StageDefinition<T>, options: StageOptio
       await processing;
     }
     draining = false;
+    // inGroup is false, so the poller starts no new consume after this one.
+    await consuming;
     if (consumer.isConnected()) {
       commitNow(null, true);
       await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
