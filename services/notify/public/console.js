@@ -109,7 +109,8 @@
         renderStats(m);
         break;
       case 'pipeline':
-        renderPipeline(m);
+        // A view sent before the server saw the toggle go off must not switch it back on.
+        if ($('pipeline-toggle').checked) renderPipeline(m);
         break;
       case 'gap':
         $('catchup').textContent = `alerts before offset ${m.available} of partition ${m.partition} have expired`;
