@@ -68,81 +68,103 @@ function summarizeRuns(stage: string, records: number, runs: DrainResult[]): Sta
 
 const common = (env: Env, prefix: string) => ({ KAFKA_BROKERS: env.brokers.join(','), REGISTRY_URL: env.registryUrl, SLUICE_TOPIC_PREFIX: prefix, PORT: '0', STAGE_LAG_INTERVAL_MS: '0' });
 
+interface DrainSpec {
+  stage: string;
+  /** What a record is called in the log line (records, events). */
+  unit: string;
+  /** Topics and input for a run's fresh prefix. */
+  prepare(prefix: string): Promise<void>;
+  command: string[];
+  env(prefix: string): Record<string, string>;
+  group: 'enrich' | 'score';
+  input: TopicKey;
+}
+
+/** `runs` times: a fresh prefix, its input preloaded, one stage process timed until it has drained it. */
+async function drainRuns(env: Env, spec: DrainSpec, records: number, runs: number): Promise<StageResult> {
+  const results: DrainResult[] = [];
+  for (let r = 0; r < runs; r++) {
+    const prefix = `bench.${spec.stage}.${stamp()}`;
+    await spec.prepare(prefix);
+    const names = naming(prefix);
+    const res = await timeDrain({
+      brokers: env.brokers,
+      command: process.execPath,
+      args: spec.command,
+      env: spec.env(prefix),
+      group: names.group(spec.group),
+      topics: [names.topic(spec.input)],
+      records,
+      label: spec.stage,
+    });
+    env.log(`${spec.stage} run ${r + 1}/${runs}: ${Math.round(res.recordsPerSec)} ${spec.unit}/s, ${Math.round(res.recordsPerCpuSecond)} per CPU-second, peak RSS ${Math.round(res.peakRssMB)} MB`);
+    results.push(res);
+    await dropTopics(env, prefix);
+  }
+  return summarizeRuns(spec.stage, records, results);
+}
+
 /** The shared runtime alone: decode raw, encode enriched, produce, wait for acks, commit. */
-export async function passthroughStage(env: Env, records: number, runs: number): Promise<StageResult> {
-  const results: DrainResult[] = [];
-  for (let r = 0; r < runs; r++) {
-    const prefix = `bench.passthrough.${stamp()}`;
-    await preloadRaw(env.brokers, env.registryUrl, prefix, records);
-    const names = naming(prefix);
-    const res = await timeDrain({
-      brokers: env.brokers,
-      command: process.execPath,
-      args: [path.join(ROOT, 'libs/runtime/test-fixtures/passthrough-stage.js')],
-      env: { PREFIX: prefix, BATCH_SIZE: '1000', KAFKA_BROKERS: env.brokers.join(','), REGISTRY_URL: env.registryUrl },
-      group: names.group('enrich'),
-      topics: [names.topic('raw')],
-      records,
-      label: 'passthrough',
-    });
-    env.log(`passthrough run ${r + 1}/${runs}: ${Math.round(res.recordsPerSec)} records/s, ${Math.round(res.recordsPerCpuSecond)} per CPU-second, peak RSS ${Math.round(res.peakRssMB)} MB`);
-    results.push(res);
-    await dropTopics(env, prefix);
-  }
-  return summarizeRuns('passthrough', records, results);
+export function passthroughStage(env: Env, records: number, runs: number): Promise<StageResult> {
+  return drainRuns(
+    env,
+    {
+      stage: 'passthrough',
+      unit: 'records',
+      prepare: async (prefix) => void (await preloadRaw(env.brokers, env.registryUrl, prefix, records)),
+      command: [path.join(ROOT, 'libs/runtime/test-fixtures/passthrough-stage.js')],
+      env: (prefix) => ({ PREFIX: prefix, BATCH_SIZE: '1000', KAFKA_BROKERS: env.brokers.join(','), REGISTRY_URL: env.registryUrl }),
+      group: 'enrich',
+      input: 'raw',
+    },
+    records,
+    runs,
+  );
 }
 
-export async function enrichStage(env: Env, records: number, runs: number): Promise<StageResult> {
-  const results: DrainResult[] = [];
-  for (let r = 0; r < runs; r++) {
-    const prefix = `bench.enrich.${stamp()}`;
-    await freshTopics(env, prefix, ['raw', 'enriched', 'dlq']);
-    await preloadRaw(env.brokers, env.registryUrl, prefix, records);
-    const names = naming(prefix);
-    const res = await timeDrain({
-      brokers: env.brokers,
-      command: process.execPath,
-      args: [path.join(ROOT, 'services/enrich/dist/main.js')],
-      env: common(env, prefix),
-      group: names.group('enrich'),
-      topics: [names.topic('raw')],
-      records,
-      label: 'enrich',
-    });
-    env.log(`enrich run ${r + 1}/${runs}: ${Math.round(res.recordsPerSec)} events/s, ${Math.round(res.recordsPerCpuSecond)} per CPU-second, peak RSS ${Math.round(res.peakRssMB)} MB`);
-    results.push(res);
-    await dropTopics(env, prefix);
-  }
-  return summarizeRuns('enrich', records, results);
+export function enrichStage(env: Env, records: number, runs: number): Promise<StageResult> {
+  return drainRuns(
+    env,
+    {
+      stage: 'enrich',
+      unit: 'events',
+      prepare: async (prefix) => {
+        await freshTopics(env, prefix, ['raw', 'enriched', 'dlq']);
+        await preloadRaw(env.brokers, env.registryUrl, prefix, records);
+      },
+      command: [path.join(ROOT, 'services/enrich/dist/main.js')],
+      env: (prefix) => common(env, prefix),
+      group: 'enrich',
+      input: 'raw',
+    },
+    records,
+    runs,
+  );
 }
 
-export async function scoreStage(env: Env, records: number, runs: number): Promise<StageResult> {
-  const results: DrainResult[] = [];
-  for (let r = 0; r < runs; r++) {
-    const prefix = `bench.score.${stamp()}`;
-    await freshTopics(env, prefix, ['enriched', 'scored', 'alerts', 'modelState', 'dlq']);
-    // Score's own benchmark events (labelled texts, spam, keyword bursts), produced by a process of their own.
-    await runCommand(process.execPath, [path.join(ROOT, 'services/score/bench/preload.js')], {
-      env: { BENCH_PREFIX: prefix, BENCH_EVENTS: String(records), KAFKA_BROKERS: env.brokers.join(','), REGISTRY_URL: env.registryUrl },
-      timeoutMs: 600_000,
-      resultBeforeCrash: true,
-    });
-    const names = naming(prefix);
-    const res = await timeDrain({
-      brokers: env.brokers,
-      command: process.execPath,
-      args: [path.join(ROOT, 'services/score/dist/main.js')],
-      env: common(env, prefix),
-      group: names.group('score'),
-      topics: [names.topic('enriched')],
-      records,
-      label: 'score',
-    });
-    env.log(`score run ${r + 1}/${runs}: ${Math.round(res.recordsPerSec)} events/s, ${Math.round(res.recordsPerCpuSecond)} per CPU-second, peak RSS ${Math.round(res.peakRssMB)} MB`);
-    results.push(res);
-    await dropTopics(env, prefix);
-  }
-  return summarizeRuns('score', records, results);
+export function scoreStage(env: Env, records: number, runs: number): Promise<StageResult> {
+  return drainRuns(
+    env,
+    {
+      stage: 'score',
+      unit: 'events',
+      prepare: async (prefix) => {
+        await freshTopics(env, prefix, ['enriched', 'scored', 'alerts', 'modelState', 'dlq']);
+        // Score's own benchmark events (labelled texts, spam, keyword bursts), produced by a process of their own.
+        await runCommand(process.execPath, [path.join(ROOT, 'services/score/bench/preload.js')], {
+          env: { BENCH_PREFIX: prefix, BENCH_EVENTS: String(records), KAFKA_BROKERS: env.brokers.join(','), REGISTRY_URL: env.registryUrl },
+          timeoutMs: 600_000,
+          resultBeforeCrash: true,
+        });
+      },
+      command: [path.join(ROOT, 'services/score/dist/main.js')],
+      env: (prefix) => common(env, prefix),
+      group: 'score',
+      input: 'enriched',
+    },
+    records,
+    runs,
+  );
 }
 
 /**
@@ -170,7 +192,7 @@ export async function persistStage(env: Env, records: number, runs: number, pace
       const res = await timeDrain({
         brokers: env.brokers,
         command: process.execPath,
-        // The deployment's recommended young-generation size (deploy/lib.sh, compose, Helm).
+        // The young-generation size `npm start` gives persist (deploy/lib.sh).
         args: ['--max-semi-space-size=16', path.join(ROOT, 'services/persist/dist/main.js')],
         env: { ...common(env, prefix), DATABASE_URL: dbUrl },
         group: names.group('persist'),
