@@ -70,6 +70,8 @@ export class AvroSerde {
   private readonly writers = new Map<number, Promise<avro.Type>>();
   readonly naming: Naming;
   private scratch = Buffer.allocUnsafe(16 * 1024);
+  /** Per output topic and input topic: the output's remaining fields, when its first field is the input's type. */
+  private readonly tails = new Map<string, avro.Type | null>();
 
   constructor(
     readonly registry: RegistryClient,
@@ -127,6 +129,61 @@ export class AvroSerde {
     out[0] = MAGIC_BYTE;
     out.writeUInt32BE(id, 1);
     return out;
+  }
+
+  /**
+   * Encode `value` for topic `key` reusing the bytes of the input it derives from. A record's Avro
+   * binary is its fields' encodings one after another, so when the output's first field has the
+   * input's type, `value`'s first field is the very object decoded from `from.raw`, and that input was
+   * written with exactly the contract schema, the output is the input's body followed by the encoding of
+   * the remaining fields: the input is not encoded again (EnrichedEvent embeds RawEvent, ScoredEvent
+   * embeds EnrichedEvent). Anything else is encoded in full. Handlers never mutate a decoded input.
+   */
+  encodeDerived(key: TopicKey, value: unknown, from: { topicKey: TopicKey; raw: Buffer | null; value: unknown }): Buffer {
+    const tail = this.tailType(key, from.topicKey);
+    const raw = from.raw;
+    if (!tail || !raw || raw.length < HEADER_BYTES || raw[0] !== MAGIC_BYTE || typeof value !== 'object' || value === null) return this.encode(key, value);
+    const first = (this.typeOf(key) as avro.types.RecordType).fields[0].name;
+    if ((value as Record<string, unknown>)[first] !== from.value) return this.encode(key, value);
+    const entry = this.resolvers.get(`${from.topicKey}:${raw.readUInt32BE(1)}`);
+    if (!entry || entry.resolver) return this.encode(key, value);
+    const id = this.schemaId(key);
+    if (this.scratch.length < raw.length) this.scratch = Buffer.allocUnsafe(Math.max(this.scratch.length * 2, raw.length * 2));
+    let end: number;
+    try {
+      end = tail.encode(value, this.scratch, raw.length);
+      if (end < 0) {
+        this.scratch = Buffer.allocUnsafe(Math.max(this.scratch.length * 2, this.scratch.length - end));
+        end = tail.encode(value, this.scratch, raw.length);
+      }
+    } catch {
+      throw new ValidationError(AvroSerde.schemaOf(key), validationProblems(this.typeOf(key), value));
+    }
+    const out = Buffer.allocUnsafe(end);
+    raw.copy(out, HEADER_BYTES, HEADER_BYTES);
+    this.scratch.copy(out, raw.length, raw.length, end);
+    out[0] = MAGIC_BYTE;
+    out.writeUInt32BE(id, 1);
+    return out;
+  }
+
+  private tailType(key: TopicKey, fromKey: TopicKey): avro.Type | null {
+    const cacheKey = `${key}<${fromKey}`;
+    let tail = this.tails.get(cacheKey);
+    if (tail === undefined) {
+      tail = null;
+      const type = this.typeOf(key);
+      const fromSchema = TOPICS[fromKey].schema;
+      if (type.typeName === 'record' && fromSchema) {
+        const fields = (type as avro.types.RecordType).fields;
+        if (fields.length > 1 && fields[0].type.equals(this.typeOf(fromKey))) {
+          const rest = fields.slice(1).map((f) => ({ name: f.name, type: f.type as unknown as avro.Schema }));
+          tail = avro.Type.forSchema({ type: 'record', name: `${type.name ?? 'record'}Tail`, fields: rest } as avro.Schema, { wrapUnions: false });
+        }
+      }
+      this.tails.set(cacheKey, tail);
+    }
+    return tail;
   }
 
   private writerType(id: number): Promise<avro.Type> {

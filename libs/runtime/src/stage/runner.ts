@@ -453,7 +453,9 @@ export async function startStage<T>(def: StageDefinition<T>, options: StageOptio
             : Buffer.isBuffer(p.value)
               ? p.value
               : Buffer.from(JSON.stringify(p.value))
-          : serde.encode(p.topic, p.value);
+          : p.from
+            ? serde.encodeDerived(p.topic, p.value, p.from)
+            : serde.encode(p.topic, p.value);
       return { topic: names.topic(p.topic), key: p.key, value, headers: p.headers, partition: p.partition };
     } catch (e) {
       return { reason: (e as Error).message };

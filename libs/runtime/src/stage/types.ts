@@ -25,7 +25,11 @@ export interface Produce {
   headers?: Record<string, string>;
   /** Explicit partition (default: by key). */
   partition?: number;
-  /** Input record it derives from: if it cannot be encoded, that input is dead-lettered. */
+  /**
+   * Input record it derives from: if it cannot be encoded, that input is dead-lettered. When the
+   * output's first field is that input's decoded value itself (EnrichedEvent.event, ScoredEvent.enriched),
+   * the input's bytes are reused rather than encoded again, so handlers must never mutate a decoded input.
+   */
   from?: InRecord<unknown>;
 }
 
