@@ -23,6 +23,7 @@ module.exports = {
     '^@sluice/(cli|bench|simulator)$': '<rootDir>/tools/$1/src',
   },
   globalSetup: '<rootDir>/test/support/global-setup.js',
+  globalTeardown: '<rootDir>/test/support/global-teardown.js',
   testTimeout: 60_000,
   maxWorkers: systemPhase ? 1 : 2,
   verbose: true,

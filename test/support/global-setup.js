@@ -26,4 +26,6 @@ module.exports = async () => {
     if (!(await reachable(host, port))) missing.push(`${what} is not reachable at ${host}:${port} (${variable}); start it with ${start}, or run the whole suite with npm test`);
   }
   if (missing.length) throw new Error(`test infrastructure missing:\n  ${missing.join('\n  ')}`);
+  // Workers inherit it: every prefix of this run carries it, and global-teardown deletes those topics.
+  process.env.SLUICE_TEST_RUN = `r${Date.now().toString(36)}${Math.random().toString(36).slice(2, 5)}`;
 };

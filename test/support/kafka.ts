@@ -6,9 +6,12 @@ import { AvroSerde, RegistryClient, ReliableProducer, kafkaAdminClient, ensureTo
 export const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 export const REGISTRY_URL = process.env.REGISTRY_URL ?? 'http://127.0.0.1:8081';
 
-/** A topic/group prefix no other test run shares. */
+/** This jest run's id (set by global-setup): its topics are deleted by global-teardown when it ends. */
+const RUN = process.env.SLUICE_TEST_RUN ?? Date.now().toString(36);
+
+/** A topic/group prefix no other test run shares: test.<name>.<run id><random>. */
 export function uniquePrefix(name: string): string {
-  return `test.${name}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+  return `test.${name}.${RUN}${Math.random().toString(36).slice(2, 6)}`;
 }
 
 export async function provision(prefix: string) {
