@@ -69,7 +69,8 @@ start_node_service() {
   local name=$1 port; port=$(service_port "$name")
   say "starting $name on :$port (log: $run_dir/$name.log)"
   local extra=(); while IFS= read -r line; do [ -n "$line" ] && extra+=("$line"); done < <(service_env "$name")
-  env "${extra[@]}" PORT="$port" REGISTRY_PORT="$port" nohup node "services/$name/dist/main.js" >"$run_dir/$name.log" 2>&1 &
+  # Two malloc arenas (as in the Docker image): librdkafka's threads would otherwise each get one.
+  env MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" "${extra[@]}" PORT="$port" REGISTRY_PORT="$port" nohup node "services/$name/dist/main.js" >"$run_dir/$name.log" 2>&1 &
   echo $! >"$run_dir/$name.pid"
   for _ in $(seq 1 60); do
     if component_up "$name"; then return 0; fi

@@ -103,6 +103,9 @@ const load = () => os.loadavg().map((x) => Math.round(x * 100) / 100);
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
+  // Every process the suite starts inherits it: services run with two malloc arenas, as the Docker image
+  // and deploy/lib.sh run them.
+  process.env.MALLOC_ARENA_MAX ??= '2';
   const profile = PROFILES[args.mode];
   if (!args.outage) profile.e2e.outage = null;
   const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
