@@ -62,13 +62,17 @@ if [ "$deploy_checks" = 1 ]; then
 fi
 DEPLOY_RESULT=$deploy_result node -e '
   const fs = require("fs");
-  let passed = 0, failed = 0, skipped = 0, suites = 0;
+  let passed = 0, failed = 0, skipped = 0, suites = 0, broken = [];
   for (const f of process.argv.slice(1)) {
     if (!fs.existsSync(f)) continue;
     const r = JSON.parse(fs.readFileSync(f, "utf8"));
     passed += r.numPassedTests; failed += r.numFailedTests; skipped += r.numPendingTests; suites += r.numTotalTestSuites;
+    // A suite that failed to run (a crashed worker, a syntax error) has no failed tests of its own.
+    for (const t of r.testResults) if (t.status === "failed" && t.assertionResults.every((a) => a.status !== "failed")) broken.push(t.name.replace(process.cwd() + "/", ""));
   }
   console.log(`\njest: ${passed} passed, ${failed} failed, ${skipped} skipped (${suites} suites)`);
+  if (broken.length) console.log(`suites that failed to run: ${broken.length} (${broken.join(", ")})`);
+  failed += broken.length;
   const deploy = process.env.DEPLOY_RESULT;
   if (deploy !== "skipped") console.log(`deploy checks: ${deploy}`);
   if (deploy === "passed") passed += 1;
