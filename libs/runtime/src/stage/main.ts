@@ -12,6 +12,8 @@ export const stageConfig = {
   STAGE_BATCH_SIZE: env.int(1000, 1, 100_000),
   STAGE_BATCH_WAIT_MS: env.int(20, 0, 60_000),
   STAGE_MAX_IN_FLIGHT_PER_PARTITION: env.int(5000, 1, 1_000_000),
+  /** Records read ahead into the process, all partitions together (0: four batches). */
+  STAGE_MAX_QUEUED: env.int(0, 0, 10_000_000),
   STAGE_PIPELINE_DEPTH: env.int(3, 1, 32),
   STAGE_PREFETCH_KBYTES: env.int(16_384, 256, 1_048_576),
   STAGE_MAX_ATTEMPTS: env.int(5, 1, 100),
@@ -93,6 +95,7 @@ export function runStageService<S extends ConfigSpec>(
       batchSize: c.STAGE_BATCH_SIZE,
       batchWaitMs: c.STAGE_BATCH_WAIT_MS,
       maxInFlightPerPartition: c.STAGE_MAX_IN_FLIGHT_PER_PARTITION,
+      maxQueued: c.STAGE_MAX_QUEUED || undefined,
       pipelineDepth: c.STAGE_PIPELINE_DEPTH,
       prefetchKBytes: c.STAGE_PREFETCH_KBYTES,
       maxAttempts: c.STAGE_MAX_ATTEMPTS,

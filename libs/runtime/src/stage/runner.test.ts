@@ -109,7 +109,8 @@ describe('stage runtime against the real broker', () => {
           return { produce: batch.map((r) => ({ topic: 'enriched' as const, key: null, value: { event: r.value, enrichment: {} } })) };
         },
       }),
-      { batchSize, maxInFlightPerPartition: perPartition },
+      // A read-ahead bound above every partition's limit: the per-partition pause is what is tested here.
+      { batchSize, maxInFlightPerPartition: perPartition, maxQueued: 100_000 },
     );
     let maxInFlight = 0;
     let sawPaused = false;
@@ -126,6 +127,52 @@ describe('stage runtime against the real broker', () => {
       expect(sawPaused).toBe(true);
       const out = await readTopic(names.topic('enriched'), total);
       expect(out).toHaveLength(total);
+    } finally {
+      await stage.stop();
+    }
+  });
+
+  test('under a backlog the read-ahead stays within maxQueued without pausing any partition, and every record flows', async () => {
+    const prefix = uniquePrefix('readahead');
+    const { names, serde } = await provision(prefix);
+    const total = 1200;
+    await produce(
+      Array.from({ length: total }, (_, i) => {
+        const e = rawEvent({ author: { id: `a${i % 12}` } });
+        return { topic: names.topic('raw'), key: `twitter:a${i % 12}`, value: serde.encode('raw', e) };
+      }),
+    );
+    const batchSize = 50;
+    const maxQueued = 100;
+    const seen = new Set<string>();
+    const stage = await run(
+      prefix,
+      passthrough({
+        async handle(batch) {
+          await sleep(15);
+          for (const r of batch) seen.add(r.value.id);
+          return { produce: batch.map((r) => ({ topic: 'enriched' as const, key: null, value: { event: r.value, enrichment: {} }, from: r })) };
+        },
+      }),
+      { batchSize, maxQueued, pipelineDepth: 3 },
+    );
+    let maxInFlight = 0;
+    let sawPaused = false;
+    try {
+      await eventually(async () => {
+        maxInFlight = Math.max(maxInFlight, stage.inFlight());
+        const paused = (await metricsRegistry.getSingleMetric('sluice_paused_partitions')?.get())?.values.find((v) => v.labels.stage === 'enrich')?.value ?? 0;
+        if (paused > 0) sawPaused = true;
+        return seen.size >= total;
+      }, 60_000, 5);
+      // Queued: under maxQueued before a poll, plus one poll (at most 100 records); in the handler and
+      // awaiting acknowledgement: pipelineDepth + 1 batches.
+      expect(maxInFlight).toBeLessThanOrEqual(maxQueued + 100 + 4 * batchSize);
+      expect(sawPaused).toBe(false);
+      const out = await readTopic(names.topic('enriched'), total);
+      expect(out).toHaveLength(total);
+      const ids = await Promise.all(out.map(async (r) => (await serde.decode<EnrichedEvent>('enriched', r.value)).event.id));
+      expect(new Set(ids).size).toBe(total);
     } finally {
       await stage.stop();
     }

@@ -68,6 +68,14 @@ export async function startStage<T>(def: StageDefinition<T>, options: StageOptio
   const batchSize = options.batchSize ?? 1000;
   const batchWaitMs = options.batchWaitMs ?? 20;
   const perPartitionMax = options.maxInFlightPerPartition ?? 5000;
+  // Records read ahead into this process, all partitions together. Above it the poller stops taking
+  // records from librdkafka, whose own prefetch (prefetchKBytes) then fills and stops fetching: the
+  // read-ahead stays small under a backlog without pausing (a pause drops librdkafka's prefetched
+  // records, which are then fetched again).
+  const maxQueued = options.maxQueued ?? 4 * batchSize;
+  // If nothing is taken from a full queue for this long (a handler retrying through an outage), the
+  // partitions holding records are paused instead, so that polling, and with it group membership, goes on.
+  const queueStallMs = 10_000;
   const resumeBelow = Math.floor(perPartitionMax / 2);
   const pipelineDepth = options.pipelineDepth ?? 3;
   const maxAttempts = options.maxAttempts ?? 5;
@@ -100,6 +108,8 @@ export async function startStage<T>(def: StageDefinition<T>, options: StageOptio
   let inGroup = false;
   let processing: Promise<void> | null = null;
   let firstQueuedAt: number | null = null;
+  /** When processLoop last took a batch from the queues. */
+  let lastTakenAt = Date.now();
   let draining = false;
   let inFlightCount = 0;
   /** Records in partition queues, not yet taken into a batch. */
@@ -253,6 +263,19 @@ export async function startStage<T>(def: StageDefinition<T>, options: StageOptio
         await sleep(100);
         continue;
       }
+      if (queuedCount >= maxQueued) {
+        if (!processing && shouldFlush()) processing = processLoop().finally(() => (processing = null));
+        if (Date.now() - lastTakenAt < queueStallMs) {
+          await sleep(2);
+          continue;
+        }
+        for (const st of partitions.values()) {
+          if (!st.paused && st.queue.length > 0) {
+            st.paused = true;
+            consumer.pause([{ topic: st.topic, partition: st.partition }]);
+          }
+        }
+      }
       const polled = consumeBatch(Math.max(100, batchSize));
       consuming = polled;
       const messages = await polled;
@@ -316,6 +339,7 @@ export async function startStage<T>(def: StageDefinition<T>, options: StageOptio
       while (shouldFlush()) {
         const { messages } = takeBatch();
         if (messages.length === 0) break;
+        lastTakenAt = Date.now();
         queuedCount -= messages.length;
         firstQueuedAt = queuedCount > 0 ? Date.now() : null;
         const { acknowledged } = await processBatch(messages);

@@ -102,6 +102,8 @@ export interface StageOptions {
   batchWaitMs?: number;
   /** Records queued per partition before that partition is paused. */
   maxInFlightPerPartition?: number;
+  /** Records read ahead into the process, all partitions together, before polling waits (default 4 × batchSize). */
+  maxQueued?: number;
   /**
    * Batches whose outputs may await the broker's acknowledgement while the next batch is handled
    * (default 3). Offsets are still committed strictly in batch order.
