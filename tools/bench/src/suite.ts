@@ -106,6 +106,9 @@ async function main() {
   // Every process the suite starts inherits it: services run with two malloc arenas, as the Docker image
   // and deploy/lib.sh run them.
   process.env.MALLOC_ARENA_MAX ??= '2';
+  // Every Node process started from here on stops itself if the suite dies without cleaning up.
+  process.env.SLUICE_BENCH_SUITE_PID = String(process.pid);
+  process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --require ${JSON.stringify(path.join(__dirname, 'orphan-guard.js'))}`.trim();
   const profile = PROFILES[args.mode];
   if (!args.outage) profile.e2e.outage = null;
   const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
