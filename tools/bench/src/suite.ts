@@ -68,7 +68,7 @@ const PROFILES: Record<'quick' | 'full', Profile> = {
       sustainedSeconds: 30,
       outage: { beforeSeconds: 10, seconds: 60, recoverTimeoutSeconds: 90 },
       drainTimeoutSeconds: 45,
-      finalDrainTimeoutSeconds: 150,
+      finalDrainTimeoutSeconds: 300,
     },
   },
 };
