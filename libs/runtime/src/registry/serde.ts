@@ -71,7 +71,7 @@ export class AvroSerde {
   readonly naming: Naming;
   private scratch = Buffer.allocUnsafe(16 * 1024);
   /** Per output topic and input topic: the output's remaining fields, when its first field is the input's type. */
-  private readonly tails = new Map<string, avro.Type | null>();
+  private readonly tails = new Map<string, { first: string; type: avro.Type } | null>();
 
   constructor(
     readonly registry: RegistryClient,
@@ -140,11 +140,11 @@ export class AvroSerde {
    * embeds EnrichedEvent). Anything else is encoded in full. Handlers never mutate a decoded input.
    */
   encodeDerived(key: TopicKey, value: unknown, from: { topicKey: TopicKey; raw: Buffer | null; value: unknown }): Buffer {
-    const tail = this.tailType(key, from.topicKey);
+    const derived = this.tailType(key, from.topicKey);
     const raw = from.raw;
-    if (!tail || !raw || raw.length < HEADER_BYTES || raw[0] !== MAGIC_BYTE || typeof value !== 'object' || value === null) return this.encode(key, value);
-    const first = (this.typeOf(key) as avro.types.RecordType).fields[0].name;
-    if ((value as Record<string, unknown>)[first] !== from.value) return this.encode(key, value);
+    if (!derived || !raw || raw.length < HEADER_BYTES || raw[0] !== MAGIC_BYTE || typeof value !== 'object' || value === null) return this.encode(key, value);
+    if ((value as Record<string, unknown>)[derived.first] !== from.value) return this.encode(key, value);
+    const tail = derived.type;
     const entry = this.resolvers.get(`${from.topicKey}:${raw.readUInt32BE(1)}`);
     if (!entry || entry.resolver) return this.encode(key, value);
     const id = this.schemaId(key);
@@ -167,7 +167,7 @@ export class AvroSerde {
     return out;
   }
 
-  private tailType(key: TopicKey, fromKey: TopicKey): avro.Type | null {
+  private tailType(key: TopicKey, fromKey: TopicKey): { first: string; type: avro.Type } | null {
     const cacheKey = `${key}<${fromKey}`;
     let tail = this.tails.get(cacheKey);
     if (tail === undefined) {
@@ -178,7 +178,10 @@ export class AvroSerde {
         const fields = (type as avro.types.RecordType).fields;
         if (fields.length > 1 && fields[0].type.equals(this.typeOf(fromKey))) {
           const rest = fields.slice(1).map((f) => ({ name: f.name, type: f.type as unknown as avro.Schema }));
-          tail = avro.Type.forSchema({ type: 'record', name: `${type.name ?? 'record'}Tail`, fields: rest } as avro.Schema, { wrapUnions: false });
+          tail = {
+            first: fields[0].name,
+            type: avro.Type.forSchema({ type: 'record', name: `${type.name ?? 'record'}Tail`, fields: rest } as avro.Schema, { wrapUnions: false }),
+          };
         }
       }
       this.tails.set(cacheKey, tail);

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
-import type { DeadLetter, EnrichedEvent, RawEvent } from '@sluice/contracts';
-import { createLogger, registry as metricsRegistry, startStage, type RunningStage, type StageDefinition } from '@sluice/runtime';
+import type { DeadLetter, EnrichedEvent, Naming, RawEvent } from '@sluice/contracts';
+import { AvroSerde, createLogger, registry as metricsRegistry, startStage, type RunningStage, type StageDefinition } from '@sluice/runtime';
 import { BROKERS, REGISTRY_URL, eventually, produce, provision, rawEvent, readTopic, sleep, uniquePrefix } from '../../../../test/support/kafka';
 
 const logger = createLogger('runner-test', 'warn');
@@ -19,6 +19,16 @@ function passthrough(overrides: Partial<StageDefinition<RawEvent>> = {}): StageD
     },
     ...overrides,
   };
+}
+
+/** `total` raw events from 12 authors, so every partition gets some. */
+async function produceSpread(names: Naming, serde: AvroSerde, total: number): Promise<void> {
+  await produce(
+    Array.from({ length: total }, (_, i) => {
+      const e = rawEvent({ author: { id: `a${i % 12}` } });
+      return { topic: names.topic('raw'), key: `twitter:a${i % 12}`, value: serde.encode('raw', e) };
+    }),
+  );
 }
 
 async function run(prefix: string, def: StageDefinition<RawEvent>, extra: Partial<Parameters<typeof startStage>[1]> = {}): Promise<RunningStage> {
@@ -91,12 +101,7 @@ describe('stage runtime against the real broker', () => {
     const prefix = uniquePrefix('slow');
     const { names, serde } = await provision(prefix);
     const total = 3000;
-    await produce(
-      Array.from({ length: total }, (_, i) => {
-        const e = rawEvent({ author: { id: `a${i % 12}` } });
-        return { topic: names.topic('raw'), key: `twitter:a${i % 12}`, value: serde.encode('raw', e) };
-      }),
-    );
+    await produceSpread(names, serde, total);
     const perPartition = 40;
     const batchSize = 50;
     let handled = 0;
@@ -136,12 +141,7 @@ describe('stage runtime against the real broker', () => {
     const prefix = uniquePrefix('readahead');
     const { names, serde } = await provision(prefix);
     const total = 1200;
-    await produce(
-      Array.from({ length: total }, (_, i) => {
-        const e = rawEvent({ author: { id: `a${i % 12}` } });
-        return { topic: names.topic('raw'), key: `twitter:a${i % 12}`, value: serde.encode('raw', e) };
-      }),
-    );
+    await produceSpread(names, serde, total);
     const batchSize = 50;
     const maxQueued = 100;
     const seen = new Set<string>();

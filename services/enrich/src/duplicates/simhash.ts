@@ -3,7 +3,7 @@
  * fingerprints that differ in few bits, so reposts and copy-paste campaigns with small edits can be
  * grouped by Hamming distance. The fingerprint is 16 hex digits, computed on two 32-bit halves.
  */
-import { fmix32, hashHi, hashLo, tokenHash } from '../text/token-hash';
+import { fmix32, hashTokens } from '../text/token-hash';
 
 // Per bit position, how many features have that bit set, kept as bit-sliced counters: plane p holds
 // bit p of the 32 counts of one half. Adding a feature is a ripple-carry increment of all 32 counters at
@@ -50,13 +50,7 @@ function majority(planes: Int32Array, features: number): number {
 
 /** Fingerprint of a token sequence; '' when there are no tokens. */
 export function simhash(tokens: readonly string[]): string {
-  const lo = new Int32Array(tokens.length);
-  const hi = new Int32Array(tokens.length);
-  tokens.forEach((t, i) => {
-    tokenHash(t);
-    lo[i] = hashLo;
-    hi[i] = hashHi;
-  });
+  const { lo, hi } = hashTokens(tokens);
   return simhashOf(lo, hi, tokens.length);
 }
 

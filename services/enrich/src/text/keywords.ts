@@ -1,5 +1,5 @@
 import { STOP_AR, STOP_EN, STOPWORD_TABLE } from './stopwords';
-import { HASH_A0, HASH_B0, fmix32, hashHi, hashLo, stepA, stepB, tokenHash } from './token-hash';
+import { HASH_A0, HASH_B0, fmix32, hashHi, hashLo, hashTokens, stepA, stepB, tokenHash } from './token-hash';
 
 // Character classes of the tokeniser, with Unicode's own definitions: a word starts with a letter or a
 // digit (\p{L}, \p{N}) of any script and continues with letters, marks and digits; an apostrophe between
@@ -129,13 +129,7 @@ let kwHi = new Int32Array(64);
  * them), numbers and one-letter tokens; an English possessive "'s" is dropped.
  */
 export function keywords(tokens: readonly string[], max = 50): string[] {
-  const lo = new Int32Array(tokens.length);
-  const hi = new Int32Array(tokens.length);
-  tokens.forEach((t, i) => {
-    tokenHash(t);
-    lo[i] = hashLo;
-    hi[i] = hashHi;
-  });
+  const { lo, hi } = hashTokens(tokens);
   return keywordsOf({ tokens: tokens as string[], lo, hi }, max);
 }
 

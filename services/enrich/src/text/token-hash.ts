@@ -34,6 +34,18 @@ export function tokenHash(t: string): void {
   hashHi = fmix32(b ^ t.length);
 }
 
+/** Both hash halves of every token, in token order. */
+export function hashTokens(tokens: readonly string[]): { lo: Int32Array; hi: Int32Array } {
+  const lo = new Int32Array(tokens.length);
+  const hi = new Int32Array(tokens.length);
+  for (let i = 0; i < tokens.length; i++) {
+    tokenHash(tokens[i]);
+    lo[i] = hashLo;
+    hi[i] = hashHi;
+  }
+  return { lo, hi };
+}
+
 /**
  * A set of strings looked up by token hash (open addressing on the low half), confirmed by comparing
  * the strings, with a small number per entry. Cheaper than a Map for tokens sliced fresh from each text:
