@@ -413,7 +413,7 @@ describe('hostile HTTP input', () => {
           const r = await post(ingest, route === 'event' ? '/v1/events' : '/v1/events/batch', bytes, headers);
           expectRefusal(r, allowed, `${route} body ${JSON.stringify(b).slice(0, 160)}`);
         }),
-        { numRuns: 150, endOnFailure: true },
+        { numRuns: Number(process.env.FUZZ_RUNS ?? 150), endOnFailure: true },
       );
     });
 

@@ -218,6 +218,20 @@ describe('ingest over HTTP against the real broker and registry', () => {
     expect(many.body.reason).toBe('the batch holds 21 events; at most 20 are accepted per request (INGEST_MAX_BATCH_EVENTS)');
   });
 
+  test('a client still uploading a body over the limit reads its 413, not a reset, and its connection stays usable', async () => {
+    // From just over the limit to far more than the socket buffers hold, so the refusal often arrives while
+    // the client is still sending.
+    for (let i = 0; i < 60; i++) {
+      const body = JSON.stringify(event({ text: 'z'.repeat(16_384 + ((i * 7919) % 200) * 10_000) }));
+      const res = await post(ingest.url, i % 2 ? '/v1/events' : '/v1/events/batch', i % 2 ? body : `[${body}]`, { raw: true });
+      expect(res.status).toBe(413);
+      expect(res.body.error).toBe('payload too large');
+    }
+    const after = await post(ingest.url, '/v1/events', event({ id: 'after-413' }));
+    expect(after.status).toBe(202);
+    produced += 1;
+  });
+
   test('a gzip body is inflated (bounded); an unknown Content-Encoding is 415', async () => {
     const body = gzipSync(Buffer.from(JSON.stringify([event({ id: 'gz-1' }), event({ id: 'gz-2' })])));
     const headers = { 'Content-Type': 'application/json', Authorization: `Bearer ${KEY}` };

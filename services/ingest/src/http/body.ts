@@ -52,6 +52,24 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
+/**
+ * Reads and throws away the rest of a refused body, so the connection closes cleanly and the client sees the
+ * refusal. Closing a socket with unread input makes the kernel answer with a reset, which can destroy the
+ * response before the client reads it: a client still uploading would see "connection reset", not 413.
+ * A client that goes on sending past `limit` bytes in all has its connection cut.
+ */
+export function discardRest(req: IncomingMessage, limit: number): void {
+  let discarded = 0;
+  req.on('data', (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > limit) req.socket.destroy();
+  });
+  req.resume();
+}
+
+/** How much of a refused body is read and thrown away before the connection is cut instead. */
+export const discardLimit = (maxBodyBytes: number): number => Math.max(8 * maxBodyBytes, 64 * 1024 * 1024);
+
 /** One NDJSON line that is not JSON: rejected on its own, the other lines still count. */
 export class LineError {
   constructor(readonly reason: string) {}

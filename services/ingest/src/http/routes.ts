@@ -8,7 +8,7 @@ import { ingestMetrics } from '../metrics';
 import { presentedKey, type ApiKeyring, type RateLimiter } from '../producers';
 import type { LoadShedder } from '../shedding';
 import { KafkaUnavailable, type EventSink } from '../sink';
-import { BodyTooLarge, LineError, contentType, parseNdjson, readBody } from './body';
+import { BodyTooLarge, LineError, contentType, discardLimit, discardRest, parseNdjson, readBody } from './body';
 import { openApiDocument } from './openapi';
 
 export interface IngestLimits {
@@ -94,15 +94,17 @@ export function createIngestHandler(parts: IngestParts): IngestHandler {
     // 3. The body, bounded.
     const declared = Number(req.headers['content-length']);
     if (declared > parts.limits.maxBodyBytes) {
-      return fail(res, route, 413, 'payload too large', `request body is ${declared} bytes; at most ${parts.limits.maxBodyBytes} are accepted (INGEST_MAX_BODY_BYTES)`, undefined, {
-        Connection: 'close',
-      });
+      discardRest(req, discardLimit(parts.limits.maxBodyBytes));
+      return fail(res, route, 413, 'payload too large', `request body is ${declared} bytes; at most ${parts.limits.maxBodyBytes} are accepted (INGEST_MAX_BODY_BYTES)`);
     }
     let body: Buffer;
     try {
       body = await readBody(req, parts.limits.maxBodyBytes);
     } catch (err) {
-      if (err instanceof BodyTooLarge) return fail(res, route, 413, 'payload too large', err.message, undefined, { Connection: 'close' });
+      if (err instanceof BodyTooLarge) {
+        discardRest(req, discardLimit(parts.limits.maxBodyBytes));
+        return fail(res, route, 413, 'payload too large', err.message);
+      }
       throw err;
     }
     // Producers may gzip large batches; the inflated size is bounded like the body itself.
@@ -111,7 +113,7 @@ export function createIngestHandler(parts: IngestParts): IngestHandler {
       try {
         body = gunzipSync(body, { maxOutputLength: parts.limits.maxBodyBytes });
       } catch (err) {
-        if (err instanceof RangeError || (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return fail(res, route, 413, 'payload too large', `the gzip body inflates past ${parts.limits.maxBodyBytes} bytes (INGEST_MAX_BODY_BYTES)`, undefined, { Connection: 'close' });
+        if (err instanceof RangeError || (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return fail(res, route, 413, 'payload too large', `the gzip body inflates past ${parts.limits.maxBodyBytes} bytes (INGEST_MAX_BODY_BYTES)`);
         return fail(res, route, 400, 'invalid gzip', `Content-Encoding is gzip but the body does not inflate: ${(err as Error).message}`);
       }
     } else if (encoding !== 'identity') {
