@@ -24,6 +24,8 @@ const API_KEY = secret('fuzz-ingest-key');
 const TOKEN = secret('fuzz-query-token');
 /** Small enough that a too-large body is cheap to send, large enough for an event past Kafka's 1 MB record limit. */
 const MAX_BODY = 1_572_864;
+/** Runs per property; FUZZ_RUNS_SCALE=10 explores ten times as many inputs (CI keeps the default). */
+const runs = (n: number): number => Math.round(n * Number(process.env.FUZZ_RUNS_SCALE ?? 1));
 const RUN = Date.now().toString(36);
 const KINDS = ['POST', 'COMMENT', 'VIDEO', 'NEWS', 'CHAT', 'LINK', 'LINK_METRIC', 'OTHER'] as const;
 const T0 = Date.now();
@@ -342,7 +344,7 @@ describe('hostile HTTP input', () => {
           const r = await post(ingest, '/v1/events/batch', body, { ...auth, 'Content-Type': types[req.contentType % types.length] });
           checkBatch(items, Buffer.byteLength(body), r, 'NDJSON batch');
         }),
-        { numRuns: 100, endOnFailure: true },
+        { numRuns: runs(100), endOnFailure: true },
       );
     });
 
@@ -413,7 +415,7 @@ describe('hostile HTTP input', () => {
           const r = await post(ingest, route === 'event' ? '/v1/events' : '/v1/events/batch', bytes, headers);
           expectRefusal(r, allowed, `${route} body ${JSON.stringify(b).slice(0, 160)}`);
         }),
-        { numRuns: Number(process.env.FUZZ_RUNS ?? 150), endOnFailure: true },
+        { numRuns: runs(150), endOnFailure: true },
       );
     });
 
@@ -531,7 +533,7 @@ describe('hostile HTTP input', () => {
           if (r.status === 202 && validIfAccepted) acknowledged.add(id);
           else refused.add(id);
         }),
-        { numRuns: 80, endOnFailure: true },
+        { numRuns: runs(80), endOnFailure: true },
       );
     });
 
@@ -739,7 +741,7 @@ describe('hostile HTTP input', () => {
             if (!named || !p.message) throw new Error(`${what}: problem does not name a parameter that was sent: ${JSON.stringify(p)}`);
           }
         }),
-        { numRuns: 200, endOnFailure: true },
+        { numRuns: runs(200), endOnFailure: true },
       );
     });
 
