@@ -595,8 +595,12 @@ describe('hostile HTTP input', () => {
         ['control character in the id', { id: `${nextId('edge')}\u0001` }],
         ['url that is not http(s)', { url: 'javascript:alert(1)' }],
         ['negative engagement', { engagement: { likes: -5, shares: 0, comments: 0, views: 0 } }],
-        // Not here: event time outside enrich's window (ENRICH_MAX_AGE_MS, ENRICH_MAX_SKEW_MS). Ingest
-        // accepts backfills of any age; enrich dead-letters them with the reason (a known difference).
+        // Event time outside enrich's window (ENRICH_MAX_AGE_MS, ENRICH_MAX_SKEW_MS): ingest applies the same
+        // window to the same two times (INGEST_MAX_AGE_MS, INGEST_MAX_SKEW_MS).
+        ['occurred 30 days and a minute ago', { occurredAt: Date.now() - 30 * 86_400_000 - 60_000 }],
+        ['occurred 29 days and 23 hours ago', { occurredAt: Date.now() - 30 * 86_400_000 + 3_600_000 }],
+        ['occurs 6 minutes from now', { occurredAt: Date.now() + 6 * 60_000 }],
+        ['occurs 4 minutes from now', { occurredAt: Date.now() + 4 * 60_000 }],
       ];
       const sent = edge.map(([why, patch]) => {
         const id = (patch.id as string | undefined) ?? nextId('edge');

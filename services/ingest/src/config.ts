@@ -17,6 +17,13 @@ export const ingestConfig = {
   INGEST_BURST: env.int(100_000, 1),
   INGEST_MAX_BATCH_EVENTS: env.int(1000, 1, 100_000),
   INGEST_MAX_BODY_BYTES: env.int(4 * 1024 * 1024, 1024, 256 * 1024 * 1024),
+  /**
+   * How old (0: any age) and how far in the future occurredAt may be, against the time ingest receives the
+   * event. Keep them within enrich's ENRICH_MAX_AGE_MS and ENRICH_MAX_SKEW_MS (the same defaults), or enrich
+   * dead-letters events ingest acknowledged; raise both together for a backfill.
+   */
+  INGEST_MAX_AGE_MS: env.int(30 * 86_400_000, 0),
+  INGEST_MAX_SKEW_MS: env.int(5 * 60_000, 0),
   /** How long a request waits for Kafka to acknowledge its events before answering 503. */
   INGEST_KAFKA_TIMEOUT_MS: env.int(5000, 100, 300_000),
   /** Producer linger: small, so acknowledgements come back quickly; batching still happens under load. */

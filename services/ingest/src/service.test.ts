@@ -42,7 +42,7 @@ async function post(base: string, path: string, body: unknown, opts: { key?: str
 }
 
 function event(overrides: Record<string, unknown> = {}) {
-  return { source: 'twitter', kind: 'POST', occurredAt: 1_714_564_800_000, author: { id: 'u1', handle: 'someone', followers: 12 }, text: 'مرحبا hello', ...overrides };
+  return { source: 'twitter', kind: 'POST', occurredAt: Date.now() - 60_000, author: { id: 'u1', handle: 'someone', followers: 12 }, text: 'مرحبا hello', ...overrides };
 }
 
 /**
@@ -86,7 +86,8 @@ describe('ingest over HTTP against the real broker and registry', () => {
 
   test('202 for one event, only after Kafka acknowledged it; read back from the raw topic exactly as the schema says', async () => {
     const before = Date.now();
-    const r = await post(ingest.url, '/v1/events', event({ occurredAt: '2024-05-01T12:00:00Z', attributes: { campaign: 'spring' } }));
+    const occurredAt = new Date(Math.floor(before / 1000) * 1000 - 3_600_000);
+    const r = await post(ingest.url, '/v1/events', event({ occurredAt: occurredAt.toISOString().replace('.000Z', 'Z'), attributes: { campaign: 'spring' } }));
     expect(r.status).toBe(202);
     expect(r.body).toEqual({ status: 'accepted', id: expect.stringMatching(/^[0-9A-HJKMNP-TV-Z]{26}$/) });
     produced += 1;
@@ -97,7 +98,7 @@ describe('ingest over HTTP against the real broker and registry', () => {
       id: r.body.id,
       source: 'twitter',
       kind: 'POST',
-      occurredAt: Date.UTC(2024, 4, 1, 12),
+      occurredAt: occurredAt.getTime(),
       receivedAt: expect.any(Number),
       author: { id: 'u1', handle: 'someone', followers: 12, verified: false },
       text: 'مرحبا hello',
@@ -158,6 +159,16 @@ describe('ingest over HTTP against the real broker and registry', () => {
     expect(r.body.accepted).toBe(0);
     expect(r.body.results[0].reasons).toEqual(expect.arrayContaining([expect.stringMatching(/^events\[0\]\.source: expected a lower-case token/), 'events[0].author: expected a Author object, got nothing']));
     expect(r.body.results[1].reasons).toEqual([expect.stringMatching(/^events\[1\]\.occurredAt: expected epoch milliseconds .* got "soon"$/)]);
+  });
+
+  test('400 for an event time outside the window (INGEST_MAX_AGE_MS, INGEST_MAX_SKEW_MS): refused here, not dead-lettered later', async () => {
+    const old = await post(ingest.url, '/v1/events', event({ occurredAt: '2024-05-01T12:00:00Z' }));
+    expect(old.status).toBe(400);
+    expect(old.body.reasons).toEqual([expect.stringMatching(/^occurredAt: 2024-05-01T12:00:00.000Z is \d+(\.\d)? d before the time ingest received it .*; expected at most 30 d old \(INGEST_MAX_AGE_MS\)$/)]);
+    const ahead = await post(ingest.url, '/v1/events/batch', [event({ id: 'window-ok' }), event({ occurredAt: Date.now() + 3_600_000 })]);
+    expect(ahead.status).toBe(207);
+    expect(ahead.body.results[1].reasons).toEqual([expect.stringMatching(/^events\[1\]\.occurredAt: .* after the time ingest received it .*; expected at most 5 min in the future \(INGEST_MAX_SKEW_MS\)$/)]);
+    produced += 1;
   });
 
   test('400 for invalid JSON and for schema violations, naming the fields', async () => {

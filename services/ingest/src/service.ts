@@ -12,7 +12,7 @@ import {
   type OpsServer,
 } from '@sluice/runtime';
 import { checkIngestConfig, type IngestConfig } from './config';
-import { RawEventEncoder } from './events';
+import { EventValidator, RawEventEncoder } from './events';
 import { createIngestRoutes } from './http';
 import { ApiKeyring, RateLimiter, readApiKeys } from './producers';
 import { LoadShedder, watchedGroups } from './shedding';
@@ -96,6 +96,7 @@ export async function createIngestApp(config: IngestConfig, deps: { logger?: Log
     encoder: RawEventEncoder.forRawTopic(serde),
     rawTopic: names.topic('raw'),
     limits: { maxBatchEvents: config.INGEST_MAX_BATCH_EVENTS, maxBodyBytes: config.INGEST_MAX_BODY_BYTES },
+    validator: new EventValidator(undefined, undefined, { maxAgeMs: config.INGEST_MAX_AGE_MS, maxSkewMs: config.INGEST_MAX_SKEW_MS }),
     logger,
   });
 

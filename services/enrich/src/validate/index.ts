@@ -1,18 +1,16 @@
-import type { RawEvent } from '@sluice/contracts';
+import { eventTimeProblem, type EventTimeWindow, type RawEvent } from '@sluice/contracts';
 import { isHttpUrl } from '../text/url';
 
 /**
  * Checks the Avro schema cannot express. Records that came through ingest already passed these; records
  * written straight into Kafka may carry anything the schema allows, so enrich checks them again.
  */
-export interface ValidationLimits {
-  /** occurredAt may be at most this far before the reference time. */
-  maxAgeMs: number;
-  /** occurredAt and receivedAt may be at most this far after the reference time (clock skew). */
-  maxSkewMs: number;
+export interface ValidationLimits extends EventTimeWindow {
   /** Longest text, in characters (UTF-16 code units). */
   maxTextChars: number;
 }
+
+const ENRICH_WORDING = { reference: "the record's time", ageVariable: 'ENRICH_MAX_AGE_MS', skewVariable: 'ENRICH_MAX_SKEW_MS' };
 
 const SOURCE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const CONTROL = /[\u0000-\u001F\u007F-\u009F]/;
@@ -24,19 +22,6 @@ function codePoints(s: string): number {
     if (c >= 0xd800 && c <= 0xdbff) n--; // a surrogate pair is one character
   }
   return n;
-}
-
-function iso(ms: number): string {
-  const d = new Date(ms);
-  return Number.isNaN(d.getTime()) ? String(ms) : d.toISOString();
-}
-
-function duration(ms: number): string {
-  const abs = Math.abs(ms);
-  if (abs >= 86_400_000) return `${+(ms / 86_400_000).toFixed(1)} d`;
-  if (abs >= 3_600_000) return `${+(ms / 3_600_000).toFixed(1)} h`;
-  if (abs >= 60_000) return `${+(ms / 60_000).toFixed(1)} min`;
-  return `${+(ms / 1000).toFixed(1)} s`;
 }
 
 /**
@@ -87,15 +72,7 @@ export function validateRawEvent(event: RawEvent, reference: number, limits: Val
       problems.push(`field "${field}": ${value}; expected a positive timestamp in epoch milliseconds`);
       return;
     }
-    const ahead = value - reference;
-    if (ahead > limits.maxSkewMs) {
-      problems.push(
-        `field "${field}": ${iso(value)} is ${duration(ahead)} after the record's time ${iso(reference)}; expected at most ${duration(limits.maxSkewMs)} in the future (ENRICH_MAX_SKEW_MS)`,
-      );
-    } else if (checkAge && -ahead > limits.maxAgeMs) {
-      problems.push(
-        `field "${field}": ${iso(value)} is ${duration(-ahead)} before the record's time ${iso(reference)}; expected at most ${duration(limits.maxAgeMs)} old (ENRICH_MAX_AGE_MS)`,
-      );
-    }
+    const problem = eventTimeProblem(value, reference, limits, ENRICH_WORDING, checkAge);
+    if (problem) problems.push(`field "${field}": ${problem}`);
   }
 }

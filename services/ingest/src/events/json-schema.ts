@@ -1,5 +1,5 @@
 import { loadSchemas } from '@sluice/contracts';
-import { OPTIONAL_ON_INPUT, SET_BY_INGEST, STRING_RULES, TIMESTAMP_EXPECTED, TIMESTAMP_FIELDS } from './rules';
+import { EVENT_TIME_WINDOW_NOTE, OPTIONAL_ON_INPUT, SET_BY_INGEST, STRING_RULES, TIMESTAMP_EXPECTED, TIMESTAMP_FIELDS } from './rules';
 
 /** A JSON Schema (draft 2020-12, as OpenAPI 3.1 uses) object. */
 export type JsonSchema = Record<string, unknown>;
@@ -67,7 +67,7 @@ function convert(schema: AvroSchema, path: string, shape: Shape, named: Map<stri
         if (shape.input && OPTIONAL_ON_INPUT[fieldPath]) notes.push(`Optional: ${OPTIONAL_ON_INPUT[fieldPath]}.`);
         if (shape.input && TIMESTAMP_FIELDS.includes(fieldPath)) {
           prop = { oneOf: [prop, { type: 'string', format: 'date-time' }] };
-          notes.push(`Accepted as ${TIMESTAMP_EXPECTED}.`);
+          notes.push(`Accepted as ${TIMESTAMP_EXPECTED}.`, EVENT_TIME_WINDOW_NOTE);
         }
         const rule = shape.input ? STRING_RULES[fieldPath] : undefined;
         if (rule) {

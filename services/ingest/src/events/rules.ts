@@ -43,6 +43,9 @@ export const STRING_RULES: Record<string, StringRule> = {
 /** occurredAt may also be given as an RFC 3339 / ISO-8601 date-time with a time zone. */
 export const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})$/;
 export const TIMESTAMP_FIELDS = ['occurredAt'];
+/** Said of occurredAt in the OpenAPI document; the bounds are ingest's config (validate.ts checks them). */
+export const EVENT_TIME_WINDOW_NOTE =
+  'Must lie at most INGEST_MAX_AGE_MS (default 30 days) before and at most INGEST_MAX_SKEW_MS (default 5 minutes) after the time ingest receives the event.';
 export const TIMESTAMP_EXPECTED = 'epoch milliseconds (an integer) or an ISO-8601 date-time with a time zone (for example 2024-05-01T12:00:00Z)';
 
 export function checkString(rule: StringRule, value: string): boolean {

@@ -33,13 +33,33 @@ describe('EventValidator', () => {
     expect(eventKey(event)).toBe('twitter:u1');
   });
 
+  test('occurredAt outside the window around the time ingest received it is refused, naming the bound and its variable', () => {
+    const at = (occurredAt: unknown) => validator.check({ ...valid(), occurredAt }, undefined, stamp);
+    const day = 86_400_000;
+    expect(at(stamp.receivedAt - 30 * day)).toMatchObject({ ok: true });
+    expect(at(stamp.receivedAt - 30 * day - 1)).toEqual({
+      ok: false,
+      reasons: ['occurredAt: 2023-10-15T22:13:20.499Z is 30 d before the time ingest received it 2023-11-14T22:13:20.500Z; expected at most 30 d old (INGEST_MAX_AGE_MS)'],
+    });
+    expect(at(stamp.receivedAt + 5 * 60_000)).toMatchObject({ ok: true });
+    expect(at(new Date(stamp.receivedAt + 3_600_000).toISOString())).toEqual({
+      ok: false,
+      reasons: ['occurredAt: 2023-11-14T23:13:20.500Z is 1 h after the time ingest received it 2023-11-14T22:13:20.500Z; expected at most 5 min in the future (INGEST_MAX_SKEW_MS)'],
+    });
+    // In a batch the reason carries the event's position; no age bound when INGEST_MAX_AGE_MS is 0.
+    expect(validator.check({ ...valid(), occurredAt: 1 }, 3, stamp)).toMatchObject({ ok: false, reasons: [expect.stringMatching(/^events\[3\]\.occurredAt: 1970-01-01T00:00:00.001Z is 19675.9 d before/)] });
+    const anyAge = new EventValidator(undefined, undefined, { maxAgeMs: 0, maxSkewMs: 0 });
+    expect(anyAge.check({ ...valid(), occurredAt: 1 }, undefined, stamp)).toMatchObject({ ok: true });
+    expect(anyAge.check({ ...valid(), occurredAt: stamp.receivedAt + 1 }, undefined, stamp)).toMatchObject({ ok: false, reasons: [expect.stringMatching(/expected at most 0 s in the future \(INGEST_MAX_SKEW_MS\)$/)] });
+  });
+
   test("keeps the producer's id as the idempotency key", () => {
     const r = validator.check({ ...valid(), id: 'my-key-1' }, undefined, stamp);
     expect(r).toMatchObject({ ok: true, event: { id: 'my-key-1' } });
   });
 
   test('accepts occurredAt as an ISO-8601 date-time and stores epoch milliseconds', () => {
-    const r = validator.check({ ...valid(), occurredAt: '2024-05-01T12:00:00.250+02:00' }, undefined, stamp);
+    const r = validator.check({ ...valid(), occurredAt: '2024-05-01T12:00:00.250+02:00' }, undefined, { ...stamp, receivedAt: Date.UTC(2024, 4, 1, 10, 1) });
     expect(r).toMatchObject({ ok: true, event: { occurredAt: Date.UTC(2024, 4, 1, 10, 0, 0, 250) } });
   });
 

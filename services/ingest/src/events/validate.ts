@@ -2,7 +2,7 @@ import type * as avro from 'avsc';
 import { schemaType, type RawEvent } from '@sluice/contracts';
 import { validationProblems } from '@sluice/runtime';
 import { ISO_DATE_TIME, SET_BY_INGEST, STRING_RULES, TIMESTAMP_EXPECTED, TIMESTAMP_FIELDS, checkString, type StringRule } from './rules';
-import { ulidFactory } from '@sluice/contracts';
+import { eventTimeProblem, ulidFactory, type EventTimeWindow } from '@sluice/contracts';
 
 export type EventCheck = { ok: true; event: RawEvent } | { ok: false; reasons: string[] };
 
@@ -26,9 +26,15 @@ export class EventValidator {
   private readonly stringRules: Array<{ path: string; steps: string[]; rule: StringRule }>;
   private readonly scratch: string[] = [];
 
+  /**
+   * `window`: how old or how far ahead occurredAt may be, against the time ingest received the event.
+   * The default is enrich's default window; an event outside it is refused here with the reason instead of
+   * being acknowledged and then dead-lettered.
+   */
   constructor(
     private readonly newId: () => string = ulidFactory(),
     type: avro.Type = schemaType('RawEvent'),
+    private readonly window: EventTimeWindow = DEFAULT_EVENT_TIME_WINDOW,
   ) {
     this.type = type;
     this.undeclared = compileUndeclared(type, new Set(Object.keys(SET_BY_INGEST))) ?? (() => undefined);
@@ -61,6 +67,11 @@ export class EventValidator {
         badTimestamp = field;
       } else e[field] = ms;
     }
+    const occurredAt = e.occurredAt;
+    if (typeof occurredAt === 'number' && Number.isSafeInteger(occurredAt) && occurredAt > 0) {
+      const problem = eventTimeProblem(occurredAt, stamp.receivedAt, this.window, INGEST_WORDING);
+      if (problem) problems.push(`occurredAt: ${problem}`);
+    }
     if (e.id === undefined) e.id = this.newId();
     e.receivedAt = stamp.receivedAt;
     e.producer = stamp.producer;
@@ -87,6 +98,10 @@ export class EventValidator {
     return { ok: false, reasons };
   }
 }
+
+/** Enrich's default window (ENRICH_MAX_AGE_MS, ENRICH_MAX_SKEW_MS); ingest's config sets its own. */
+export const DEFAULT_EVENT_TIME_WINDOW: EventTimeWindow = { maxAgeMs: 30 * 86_400_000, maxSkewMs: 5 * 60_000 };
+const INGEST_WORDING = { reference: 'the time ingest received it', ageVariable: 'INGEST_MAX_AGE_MS', skewVariable: 'INGEST_MAX_SKEW_MS' };
 
 const COUNT_FIELDS = ['author.followers', 'engagement.likes', 'engagement.shares', 'engagement.comments', 'engagement.views'];
 
