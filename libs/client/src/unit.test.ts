@@ -216,9 +216,18 @@ describe('preparing events', () => {
   });
   it('names undeclared fields and contract problems the schema cannot express', () => {
     const p = prepareEvent({ ...event(), source: 'Twitter X', author: { id: 'u1', folowers: 3 } } as unknown as EventInput, () => 'id-1') as PreparedEvent;
-    const r = toRawEvent(p.event, 0) as { event: Parameters<typeof contractProblems>[0] };
+    const r = toRawEvent(p.event, 1_714_564_800_000 + 1000) as { event: Parameters<typeof contractProblems>[0] };
     expect(undeclaredFields(schemaType('RawEvent'), r.event)).toEqual([expect.stringMatching(/^author\.folowers: is not a field of Author/)]);
     expect(contractProblems(r.event)).toEqual([expect.stringMatching(/^source: expected a lower-case token/)]);
+  });
+  it("refuses an occurredAt enrich would dead-letter: outside its window around the time the event is sent", () => {
+    const sentAt = 1_714_564_800_000;
+    const at = (occurredAt: number) => contractProblems((toRawEvent((prepareEvent(event({ occurredAt }), () => 'id-1') as PreparedEvent).event, sentAt) as { event: Parameters<typeof contractProblems>[0] }).event);
+    expect(at(sentAt - 30 * 86_400_000)).toEqual([]);
+    expect(at(sentAt - 31 * 86_400_000)).toEqual([
+      "occurredAt: 2024-03-31T12:00:00.000Z is 31 d before the time it was sent 2024-05-01T12:00:00.000Z; expected at most 30 d old (enrich's ENRICH_MAX_AGE_MS)",
+    ]);
+    expect(at(sentAt + 600_000)).toEqual([expect.stringMatching(/is 10 min after the time it was sent .*; expected at most 5 min in the future \(enrich's ENRICH_MAX_SKEW_MS\)$/)]);
   });
 });
 

@@ -11,6 +11,9 @@ export interface EventTimeWindow {
   maxSkewMs: number;
 }
 
+/** Enrich's and ingest's default window: 30 days old, 5 minutes ahead. */
+export const DEFAULT_EVENT_TIME_WINDOW: EventTimeWindow = { maxAgeMs: 30 * 86_400_000, maxSkewMs: 5 * 60_000 };
+
 /** Names used in the reasons: what the reference time is, and the variables that set the window. */
 export interface EventTimeWording {
   reference: string;

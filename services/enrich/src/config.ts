@@ -1,18 +1,17 @@
 import { z } from 'zod';
 import { env } from '@sluice/runtime';
+import { DEFAULT_EVENT_TIME_WINDOW } from '@sluice/contracts';
 import { DEFAULT_RESILIENCE, type ResilienceOptions } from './lookups';
 import type { ValidationLimits } from './validate';
-
-const DAY_MS = 86_400_000;
 
 /** Environment variables of the enrich service, with their defaults (startup fails naming a bad one). */
 export const enrichConfigSpec = {
   /** Ops HTTP server (/metrics, /healthz, /readyz). */
   PORT: env.int(9101, 0, 65535),
   /** occurredAt may be at most this much older than the record's Kafka timestamp. */
-  ENRICH_MAX_AGE_MS: env.int(30 * DAY_MS, 1),
+  ENRICH_MAX_AGE_MS: env.int(DEFAULT_EVENT_TIME_WINDOW.maxAgeMs, 1),
   /** occurredAt/receivedAt may be at most this far ahead of the record's Kafka timestamp. */
-  ENRICH_MAX_SKEW_MS: env.int(5 * 60_000, 0),
+  ENRICH_MAX_SKEW_MS: env.int(DEFAULT_EVENT_TIME_WINDOW.maxSkewMs, 0),
   ENRICH_MAX_TEXT_CHARS: env.int(50_000, 1, 10_000_000),
   ENRICH_MAX_KEYWORDS: env.int(50, 0, 1000),
   /** Same id or same normalised content within this much event time is an exact duplicate. */
@@ -49,7 +48,7 @@ export interface EnrichConfig {
 }
 
 export const DEFAULT_ENRICH_CONFIG: EnrichConfig = {
-  limits: { maxAgeMs: 30 * DAY_MS, maxSkewMs: 5 * 60_000, maxTextChars: 50_000 },
+  limits: { ...DEFAULT_EVENT_TIME_WINDOW, maxTextChars: 50_000 },
   maxKeywords: 50,
   duplicateWindowMs: 3_600_000,
   duplicateMaxEntries: 400_000,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { GROUPS, type GroupStage } from '@sluice/contracts';
+import { DEFAULT_EVENT_TIME_WINDOW, GROUPS, type GroupStage } from '@sluice/contracts';
 import { commonConfig, env, loadConfig } from '@sluice/runtime';
 
 const stages = Object.keys(GROUPS) as GroupStage[];
@@ -22,8 +22,8 @@ export const ingestConfig = {
    * event. Keep them within enrich's ENRICH_MAX_AGE_MS and ENRICH_MAX_SKEW_MS (the same defaults), or enrich
    * dead-letters events ingest acknowledged; raise both together for a backfill.
    */
-  INGEST_MAX_AGE_MS: env.int(30 * 86_400_000, 0),
-  INGEST_MAX_SKEW_MS: env.int(5 * 60_000, 0),
+  INGEST_MAX_AGE_MS: env.int(DEFAULT_EVENT_TIME_WINDOW.maxAgeMs, 0),
+  INGEST_MAX_SKEW_MS: env.int(DEFAULT_EVENT_TIME_WINDOW.maxSkewMs, 0),
   /** How long a request waits for Kafka to acknowledge its events before answering 503. */
   INGEST_KAFKA_TIMEOUT_MS: env.int(5000, 100, 300_000),
   /** Producer linger: small, so acknowledgements come back quickly; batching still happens under load. */

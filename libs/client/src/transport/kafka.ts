@@ -1,5 +1,5 @@
 import type * as Runtime from '@sluice/runtime';
-import type { RawEvent } from '@sluice/contracts';
+import { DEFAULT_EVENT_TIME_WINDOW, eventTimeProblem, type EventTimeWindow, type RawEvent } from '@sluice/contracts';
 import type { KafkaTarget } from '../types';
 import { allOutcomes, type AttemptOutcome, type EventOutcome, type PreparedEvent, type Transport } from './types';
 
@@ -72,7 +72,7 @@ export function undeclaredFields(type: AvroType, value: unknown, where = ''): st
 }
 
 /** What the schema cannot say and enrich would dead-letter anyway: checked before producing. */
-export function contractProblems(event: RawEvent): string[] {
+export function contractProblems(event: RawEvent, window: EventTimeWindow = DEFAULT_EVENT_TIME_WINDOW): string[] {
   const problems: string[] = [];
   if (typeof event.id === 'string' && (event.id.length < 1 || [...event.id].length > 128)) problems.push(`id: expected 1 to 128 characters, got ${event.id.length}`);
   if (typeof event.source === 'string' && !SOURCE.test(event.source)) {
@@ -80,8 +80,15 @@ export function contractProblems(event: RawEvent): string[] {
   }
   const authorId = event.author?.id;
   if (typeof authorId === 'string' && (authorId.length < 1 || authorId.length > 256)) problems.push(`author.id: expected 1 to 256 characters, got ${authorId.length}`);
+  // The record's timestamp is receivedAt: enrich measures occurredAt against it (ENRICH_MAX_AGE_MS, ENRICH_MAX_SKEW_MS).
+  if (Number.isSafeInteger(event.occurredAt) && event.occurredAt > 0) {
+    const problem = eventTimeProblem(event.occurredAt, event.receivedAt, window, CLIENT_WORDING);
+    if (problem) problems.push(`occurredAt: ${problem}`);
+  }
   return problems;
 }
+
+const CLIENT_WORDING = { reference: 'the time it was sent', ageVariable: "enrich's ENRICH_MAX_AGE_MS", skewVariable: "enrich's ENRICH_MAX_SKEW_MS" };
 
 interface Connected {
   producer: Runtime.ReliableProducer;

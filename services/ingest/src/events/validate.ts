@@ -2,7 +2,7 @@ import type * as avro from 'avsc';
 import { schemaType, type RawEvent } from '@sluice/contracts';
 import { validationProblems } from '@sluice/runtime';
 import { ISO_DATE_TIME, SET_BY_INGEST, STRING_RULES, TIMESTAMP_EXPECTED, TIMESTAMP_FIELDS, checkString, type StringRule } from './rules';
-import { eventTimeProblem, ulidFactory, type EventTimeWindow } from '@sluice/contracts';
+import { DEFAULT_EVENT_TIME_WINDOW, eventTimeProblem, ulidFactory, type EventTimeWindow } from '@sluice/contracts';
 
 export type EventCheck = { ok: true; event: RawEvent } | { ok: false; reasons: string[] };
 
@@ -99,8 +99,6 @@ export class EventValidator {
   }
 }
 
-/** Enrich's default window (ENRICH_MAX_AGE_MS, ENRICH_MAX_SKEW_MS); ingest's config sets its own. */
-export const DEFAULT_EVENT_TIME_WINDOW: EventTimeWindow = { maxAgeMs: 30 * 86_400_000, maxSkewMs: 5 * 60_000 };
 const INGEST_WORDING = { reference: 'the time ingest received it', ageVariable: 'INGEST_MAX_AGE_MS', skewVariable: 'INGEST_MAX_SKEW_MS' };
 
 const COUNT_FIELDS = ['author.followers', 'engagement.likes', 'engagement.shares', 'engagement.comments', 'engagement.views'];
