@@ -57,7 +57,7 @@ dev_api_keys() { echo "${INGEST_API_KEYS:-dev:$(printf '%s' "$SLUICE_DEV_API_KEY
 service_env() {
   case "$1" in
     ingest) echo "INGEST_API_KEYS=$(dev_api_keys)" ;;
-    persist) echo "PERSIST_API_TOKENS=${PERSIST_API_TOKENS:-$SLUICE_DEV_TOKEN=dev}"; echo "NODE_OPTIONS=--max-semi-space-size=16" ;;
+    persist) echo "PERSIST_API_TOKENS=${PERSIST_API_TOKENS:-dev:$SLUICE_DEV_TOKEN}"; echo "NODE_OPTIONS=--max-semi-space-size=16" ;;
     notify)
       echo "NOTIFY_TOKENS=${NOTIFY_TOKENS:-dev:$SLUICE_DEV_TOKEN}"
       echo "NOTIFY_PRODUCER_KEYS=${NOTIFY_PRODUCER_KEYS:-$(dev_api_keys)}"

@@ -289,7 +289,7 @@ describe('hostile HTTP input', () => {
     const common = commonEnv(prefix);
     [ingest, persist, enrich] = await startAll([
       ['ingest', { ...common, INGEST_API_KEYS: `fuzzer:${sha256hex(API_KEY)}`, INGEST_LAG_INTERVAL_MS: '0', INGEST_MAX_BODY_BYTES: String(MAX_BODY) }],
-      ['persist', { ...common, DATABASE_URL: db.url, PERSIST_API_TOKENS: `${TOKEN}=fuzzer` }],
+      ['persist', { ...common, DATABASE_URL: db.url, PERSIST_API_TOKENS: `fuzzer:${TOKEN}` }],
       ['enrich', common],
     ]);
   });

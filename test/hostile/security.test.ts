@@ -104,7 +104,7 @@ describe('security', () => {
       ['ingest', { ...common, INGEST_API_KEYS: `secure:${sha256hex(API_KEY)}`, INGEST_LAG_INTERVAL_MS: '0' }],
       ['enrich', common],
       ['score', common],
-      ['persist', { ...common, DATABASE_URL: db.url, PERSIST_API_TOKENS: `${QUERY_TOKEN}=analyst` }],
+      ['persist', { ...common, DATABASE_URL: db.url, PERSIST_API_TOKENS: `analyst:${QUERY_TOKEN}` }],
       [
         'notify',
         {
@@ -282,7 +282,7 @@ describe('security', () => {
       // A webhook entry with a bad URL: its secret must not be printed.
       ['notify', { ...common, NOTIFY_TOKENS: `analyst:${ANALYST_TOKEN}`, NOTIFY_WEBHOOKS: JSON.stringify([{ id: 'h', url: 'ftp://nowhere', secret: webhookSecret }]) }, 'NOTIFY_WEBHOOKS', [webhookSecret, ANALYST_TOKEN]],
       // A mistyped port in DATABASE_URL: the password in it must not be printed.
-      ['persist', { ...common, DATABASE_URL: `postgres://sluice:${pgPassword}@127.0.0.1:99999/nowhere`, PERSIST_API_TOKENS: `${QUERY_TOKEN}=analyst` }, 'DATABASE_URL', [pgPassword, QUERY_TOKEN]],
+      ['persist', { ...common, DATABASE_URL: `postgres://sluice:${pgPassword}@127.0.0.1:99999/nowhere`, PERSIST_API_TOKENS: `analyst:${QUERY_TOKEN}` }, 'DATABASE_URL', [pgPassword, QUERY_TOKEN]],
     ];
     const problems: string[] = [];
     for (const [service, env, variable, hidden] of attempts) {

@@ -31,7 +31,7 @@ export async function startPipeline(name: string, extraEnv: Record<string, Recor
   const common = { KAFKA_BROKERS: BROKERS.join(','), REGISTRY_URL, SLUICE_TOPIC_PREFIX: prefix, STAGE_LAG_INTERVAL_MS: '2000' };
   const keyHash = createHash('sha256').update(apiKey).digest('hex');
   const procs = {} as Pipeline['procs'];
-  procs.persist = await startService('persist', { ...common, DATABASE_URL: dbUrl, PERSIST_API_TOKENS: `${token}=analyst`, ...extraEnv.persist });
+  procs.persist = await startService('persist', { ...common, DATABASE_URL: dbUrl, PERSIST_API_TOKENS: `analyst:${token}`, ...extraEnv.persist });
   procs.notify = await startService('notify', { ...common, NOTIFY_TOKENS: `analyst:${token}`, ...extraEnv.notify });
   procs.score = await startService('score', { ...common, ...extraEnv.score });
   procs.enrich = await startService('enrich', { ...common, ...extraEnv.enrich });

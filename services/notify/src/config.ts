@@ -1,15 +1,11 @@
 import * as fs from 'node:fs';
 import { z } from 'zod';
-import { env } from '@sluice/runtime';
+import { env, parseAnalystTokens, type AnalystToken } from '@sluice/runtime';
 import { parseFilter } from './filter';
 import type { MetricsTarget } from './console/stats';
 import type { WebhookSubscription } from './webhooks';
 
-export interface AnalystToken {
-  /** Who the token belongs to; shown in logs and on acknowledgements, never the token itself. */
-  name: string;
-  token: string;
-}
+export type { AnalystToken };
 
 export class NotifyConfigError extends Error {
   constructor(message: string) {
@@ -20,18 +16,16 @@ export class NotifyConfigError extends Error {
 
 const MIN_TOKEN_LENGTH = 16;
 
-/** `name:token,name:token` (or bare tokens, named token-1 …). */
+/** `name:token,name:token` (or bare tokens, named token-1 …): the format persist reads too. */
 export function parseTokens(text: string, where = 'NOTIFY_TOKENS'): AnalystToken[] {
-  const entries = text.split(',').map((s) => s.trim()).filter(Boolean);
-  if (entries.length === 0) throw new NotifyConfigError(`${where}: expected at least one token ("name:token", comma-separated)`);
-  return entries.map((entry, i) => {
-    const colon = entry.indexOf(':');
-    const name = colon > 0 ? entry.slice(0, colon) : `token-${i + 1}`;
-    const token = colon > 0 ? entry.slice(colon + 1) : entry;
-    if (!/^[A-Za-z0-9_.@-]{1,64}$/.test(name)) throw new NotifyConfigError(`${where} entry ${i + 1}: name ${JSON.stringify(name)} must be 1-64 letters, digits or _.@-`);
-    if (token.length < MIN_TOKEN_LENGTH) throw new NotifyConfigError(`${where} entry ${i + 1} (${name}): token must be at least ${MIN_TOKEN_LENGTH} characters`);
-    return { name, token };
-  });
+  let tokens: AnalystToken[];
+  try {
+    tokens = parseAnalystTokens(text, where, MIN_TOKEN_LENGTH);
+  } catch (err) {
+    throw new NotifyConfigError((err as Error).message);
+  }
+  if (tokens.length === 0) throw new NotifyConfigError(`${where}: expected at least one token ("name:token", comma-separated)`);
+  return tokens;
 }
 
 const webhookSchema = z

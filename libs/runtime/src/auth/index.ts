@@ -74,3 +74,45 @@ export function presentedKey(authorization: string | undefined, xApiKey: string 
   }
   return undefined;
 }
+
+/** An analyst's token for the query API (persist) or the alert sockets (notify). */
+export interface AnalystToken {
+  /** Who the token belongs to; shown in logs and on acknowledgements, never the token itself. */
+  name: string;
+  token: string;
+}
+
+const TOKEN_NAME = /^[A-Za-z0-9_.@-]{1,64}$/;
+
+/**
+ * Analyst tokens in one format for persist (PERSIST_API_TOKENS) and notify (NOTIFY_TOKENS), so one value
+ * serves both: `name:token` entries, comma-separated; a bare `token` is named token-1, token-2 …
+ * `legacyEquals` also reads persist's older `token=name` form. Errors name the variable and the entry,
+ * never the token.
+ */
+export function parseAnalystTokens(text: string, variable: string, minLength: number, options: { legacyEquals?: boolean } = {}): AnalystToken[] {
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((entry, i) => {
+      const colon = entry.indexOf(':');
+      const eq = entry.indexOf('=');
+      let name: string;
+      let token: string;
+      if (colon > 0) {
+        name = entry.slice(0, colon);
+        token = entry.slice(colon + 1);
+        if (!TOKEN_NAME.test(name)) throw new Error(`${variable} entry ${i + 1}: name ${JSON.stringify(name.slice(0, 70))} must be 1-64 letters, digits or _.@- (expected name:token)`);
+      } else if (options.legacyEquals && eq >= 0) {
+        token = entry.slice(0, eq).trim();
+        name = entry.slice(eq + 1).trim();
+        if (!name) throw new Error(`${variable} entry ${i + 1}: expected a name after "=" (or write it as name:token)`);
+      } else {
+        name = `token-${i + 1}`;
+        token = entry;
+      }
+      if (token.length < minLength) throw new Error(`${variable} entry ${i + 1} (${name}): token must be at least ${minLength} characters`);
+      return { name, token };
+    });
+}

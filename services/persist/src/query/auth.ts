@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
+import { parseAnalystTokens } from '@sluice/runtime';
 
 /** Who a request authenticated as (the token's name). */
 export interface Principal {
@@ -9,21 +10,14 @@ export interface Principal {
 const digest = (token: string) => createHash('sha256').update(token).digest('hex');
 
 /**
- * Parses PERSIST_API_TOKENS: "tokenA,tokenB" or "tokenA=alice,tokenB=bob". Tokens are kept as
- * SHA-256 digests, so a lookup compares digests, not the secrets themselves.
+ * Parses PERSIST_API_TOKENS: `alice:tokenA,bob:tokenB` (the format of NOTIFY_TOKENS), bare `tokenA`, or
+ * the older `tokenA=alice`. Tokens are kept as SHA-256 digests, so a lookup compares digests, not the
+ * secrets themselves.
  */
 export function parseTokens(spec: string | undefined): Map<string, Principal> {
   const out = new Map<string, Principal>();
   if (!spec) return out;
-  const entries = spec.split(',').map((s) => s.trim()).filter(Boolean);
-  entries.forEach((entry, i) => {
-    const eq = entry.indexOf('=');
-    const token = eq >= 0 ? entry.slice(0, eq).trim() : entry;
-    const name = eq >= 0 ? entry.slice(eq + 1).trim() : `token-${i + 1}`;
-    if (token.length < 8) throw new Error(`PERSIST_API_TOKENS entry ${i + 1}: expected a token of at least 8 characters`);
-    if (!name) throw new Error(`PERSIST_API_TOKENS entry ${i + 1}: expected a name after "="`);
-    out.set(digest(token), { name });
-  });
+  for (const { name, token } of parseAnalystTokens(spec, 'PERSIST_API_TOKENS', 8, { legacyEquals: true })) out.set(digest(token), { name });
   return out;
 }
 

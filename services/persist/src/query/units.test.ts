@@ -1,3 +1,4 @@
+import { parseAnalystTokens } from '@sluice/runtime';
 import { parseTokens } from './auth';
 import { QueryCache } from './cache';
 import { CursorError, decodeCursor, encodeCursor, filterDigest } from './cursor';
@@ -55,14 +56,20 @@ describe('QueryCache', () => {
 });
 
 describe('tokens', () => {
-  test('plain tokens get numbered names; token=name pairs keep theirs', () => {
-    const t = parseTokens('first-token-1, second-token=ops');
-    expect([...t.values()].map((p) => p.name)).toEqual(['token-1', 'ops']);
+  test("name:token pairs (notify's format) keep their names, as do older token=name pairs; plain tokens get numbered names", () => {
+    const t = parseTokens('first-token-1, second-token=ops, dashboards:third-token, alice:b64+token/x==');
+    expect([...t.values()].map((p) => p.name)).toEqual(['token-1', 'ops', 'dashboards', 'alice']);
     expect(parseTokens(undefined).size).toBe(0);
+    // The same value serves notify and persist.
+    const shared = 'analyst:0123456789abcdef-shared';
+    expect([...parseTokens(shared).values()]).toEqual(parseAnalystTokens(shared, 'NOTIFY_TOKENS', 16).map(({ name }) => ({ name })));
   });
 
-  test('a short token is refused naming its position', () => {
-    expect(() => parseTokens('long-enough-token,short')).toThrow('PERSIST_API_TOKENS entry 2: expected a token of at least 8 characters');
+  test('a short token or a bad name is refused naming its position, never echoing the token', () => {
+    expect(() => parseTokens('long-enough-token,short')).toThrow('PERSIST_API_TOKENS entry 2 (token-2): token must be at least 8 characters');
+    expect(() => parseTokens('bob:short')).toThrow('PERSIST_API_TOKENS entry 1 (bob): token must be at least 8 characters');
+    expect(() => parseTokens('long-enough-token=')).toThrow('PERSIST_API_TOKENS entry 1: expected a name after "=" (or write it as name:token)');
+    expect(() => parseTokens('a b:long-enough-token')).toThrow(/^PERSIST_API_TOKENS entry 1: name "a b" must be 1-64 letters/);
   });
 });
 

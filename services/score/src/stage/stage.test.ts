@@ -221,8 +221,9 @@ describe('score stage against the real broker', () => {
     const markers = new Map<number, number>();
     for (const e of await readStateTopic(BROKERS, `${prefix}.check`, names.topic('modelState'), (k) => k.endsWith('|@'))) markers.set(Number(e.key.split('|')[0]), (e.value as { offset: number }).offset);
     expect([...markers.keys()].sort()).toEqual(all);
-    // Every partition holds 40 records; the checkpoint covers only what the first batch held.
-    expect([...markers.values()].every((m) => m < 39)).toBe(true);
+    // Every partition holds 40 records; the checkpoint covers only what the first batch (40 records) held,
+    // which may be one whole partition when the consumer happened to fetch it first, never two.
+    expect([...markers.values()].filter((m) => m < 39).length).toBeGreaterThanOrEqual(5);
 
     await produceEvents(names, serde, after);
     const stage = await start(prefix, 'score-crash-2');
