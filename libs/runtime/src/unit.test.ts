@@ -1,5 +1,5 @@
 import { loadSchemas } from '@sluice/contracts';
-import { ConfigError, env, loadConfig, secondsBehind, validationProblems } from '@sluice/runtime';
+import { ConfigError, commonConfig, env, loadConfig, secondsBehind, stageConfig, validationProblems } from '@sluice/runtime';
 
 describe('config from the environment', () => {
   const spec = { PORT: env.int(8080, 1, 65535), KAFKA_BROKERS: env.list('127.0.0.1:9092'), VERBOSE: env.bool(false), REGISTRY_URL: env.url('http://x:1') };
@@ -21,6 +21,12 @@ describe('config from the environment', () => {
     expect(error!.message).toMatch(/PORT="eighty": expected an integer/);
     expect(error!.message).toMatch(/VERBOSE="maybe": expected true or false/);
     expect(error!.message).toMatch(/REGISTRY_URL="not a url": expected a URL/);
+  });
+
+  test('every process bounds its heap growth by default (SLUICE_HEAP_GROWING_PERCENT 50; 0 leaves it to V8)', () => {
+    expect(loadConfig(commonConfig, {}).SLUICE_HEAP_GROWING_PERCENT).toBe(50);
+    expect(loadConfig(stageConfig, { SLUICE_HEAP_GROWING_PERCENT: '0' }).SLUICE_HEAP_GROWING_PERCENT).toBe(0);
+    expect(() => loadConfig(commonConfig, { SLUICE_HEAP_GROWING_PERCENT: '-5' })).toThrow(/SLUICE_HEAP_GROWING_PERCENT="-5"/);
   });
 
   test('secrets never appear in the error: secret-named variables are hidden, URL passwords cut out', () => {

@@ -72,4 +72,10 @@ export const commonConfig = {
   LOG_LEVEL: env.oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const, 'info'),
   /** Port of the process's ops HTTP server (/metrics, /healthz, /readyz, and service routes). */
   PORT: env.int(0, 0, 65535),
+  /**
+   * How far V8 lets the heap grow past what survived the last full collection, in percent (V8's
+   * --heap-growing-percent); 0 leaves it to V8, which lets garbage pile up to several times the live heap
+   * in a process that allocates as fast as a stage does. 50 keeps a stage near 200 MB for ~8% more CPU.
+   */
+  SLUICE_HEAP_GROWING_PERCENT: env.int(50, 0, 1000),
 };

@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8';
 import { z } from 'zod';
 import type { GroupStage } from '@sluice/contracts';
 import { commonConfig, env, loadConfig, type ConfigSpec } from '../config';
@@ -43,6 +44,7 @@ export async function runService<S extends ConfigSpec>(
     logger.fatal((e as Error).message);
     process.exit(2);
   }
+  applyHeapGrowth((config as { SLUICE_HEAP_GROWING_PERCENT?: number }).SLUICE_HEAP_GROWING_PERCENT ?? 0);
   const ops = createOpsServer();
   let handle: ServiceHandle;
   try {
@@ -75,6 +77,15 @@ export async function runService<S extends ConfigSpec>(
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/**
+ * Bounds V8's heap growth (SLUICE_HEAP_GROWING_PERCENT): after each full collection the next one comes
+ * once the heap has grown by this percentage of what survived. V8 reads the flag whenever it sets a new
+ * limit, so setting it at startup is enough. 0 leaves V8's own factor (up to 4x the live heap).
+ */
+export function applyHeapGrowth(percent: number): void {
+  if (percent > 0) setFlagsFromString(`--heap-growing-percent=${percent}`);
 }
 
 /** main() of a consuming stage: config → runtime → handler. */
