@@ -23,9 +23,9 @@ describe('config from the environment', () => {
     expect(error!.message).toMatch(/REGISTRY_URL="not a url": expected a URL/);
   });
 
-  test('every process bounds its heap growth by default (SLUICE_HEAP_GROWING_PERCENT 50; 0 leaves it to V8)', () => {
-    expect(loadConfig(commonConfig, {}).SLUICE_HEAP_GROWING_PERCENT).toBe(50);
-    expect(loadConfig(stageConfig, { SLUICE_HEAP_GROWING_PERCENT: '0' }).SLUICE_HEAP_GROWING_PERCENT).toBe(0);
+  test("heap growth is V8's own unless SLUICE_HEAP_GROWING_PERCENT bounds it", () => {
+    expect(loadConfig(commonConfig, {}).SLUICE_HEAP_GROWING_PERCENT).toBe(0);
+    expect(loadConfig(stageConfig, { SLUICE_HEAP_GROWING_PERCENT: '50' }).SLUICE_HEAP_GROWING_PERCENT).toBe(50);
     expect(() => loadConfig(commonConfig, { SLUICE_HEAP_GROWING_PERCENT: '-5' })).toThrow(/SLUICE_HEAP_GROWING_PERCENT="-5"/);
   });
 

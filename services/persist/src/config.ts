@@ -3,8 +3,6 @@ import { env } from '@sluice/runtime';
 /** Environment variables the persist service reads (besides the runtime's stage variables). */
 export const persistConfig = {
   PORT: env.int(8082, 0, 65535),
-  /** Persist holds whole write batches in memory: 100 costs it ~10% CPU where 50 would cost ~20%. */
-  SLUICE_HEAP_GROWING_PERCENT: env.int(100, 0, 1000),
   // The runtime's dual batch trigger, with persist's own defaults: a write is four round trips and a
   // few milliseconds of fixed cost whatever its size, so larger batches are cheaper per record, and
   // 100 ms of waiting keeps well inside a one-second commit latency.
