@@ -3,6 +3,7 @@
  * of its own, so the outage phase can stop it for 60 seconds without touching the cluster that tests
  * and the local stack share.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { ROOT, runCommand } from './proc';
@@ -24,9 +25,35 @@ export class BenchPostgres {
 
   async start(): Promise<void> {
     await runCommand('bash', [SCRIPT, 'start'], { env: this.env, timeoutMs: 180_000 });
+    this.guard();
+  }
+
+  /**
+   * The orphan guard for the cluster while it runs: a detached process that stops it when the suite
+   * process is gone, so a suite killed with -9 does not leave PostgreSQL running.
+   */
+  private guardProcess: ChildProcess | undefined;
+  private guard(): void {
+    if (this.guardProcess) return;
+    const script = `
+      const { execFileSync } = require('node:child_process');
+      const suite = ${process.pid};
+      const timer = setInterval(() => {
+        try { process.kill(suite, 0); } catch {
+          clearInterval(timer);
+          try { execFileSync('bash', [${JSON.stringify(SCRIPT)}, 'stop'], { stdio: 'ignore', timeout: 120000 }); } catch {}
+        }
+      }, 1000);`;
+    // Without the suite's NODE_OPTIONS: its orphan guard would end this one along with the suite.
+    const env = { ...process.env, ...this.env, NODE_OPTIONS: '' };
+    this.guardProcess = spawn(process.execPath, ['-e', script], { env, detached: true, stdio: 'ignore' });
+    this.guardProcess.unref();
   }
 
   async stop(): Promise<void> {
+    // A guard outliving this suite must not stop the cluster a next suite has started.
+    this.guardProcess?.kill();
+    this.guardProcess = undefined;
     await runCommand('bash', [SCRIPT, 'stop'], { env: this.env, timeoutMs: 120_000 });
   }
 
