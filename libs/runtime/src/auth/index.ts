@@ -103,7 +103,8 @@ export function parseAnalystTokens(text: string, variable: string, minLength: nu
       if (colon > 0) {
         name = entry.slice(0, colon);
         token = entry.slice(colon + 1);
-        if (!TOKEN_NAME.test(name)) throw new Error(`${variable} entry ${i + 1}: name ${JSON.stringify(name.slice(0, 70))} must be 1-64 letters, digits or _.@- (expected name:token)`);
+        // Not echoed: a token pasted without a name may itself hold a colon.
+        if (!TOKEN_NAME.test(name)) throw new Error(`${variable} entry ${i + 1}: the part before ":" must be a name of 1-64 letters, digits or _.@- (expected name:token)`);
       } else if (options.legacyEquals && eq >= 0) {
         token = entry.slice(0, eq).trim();
         name = entry.slice(eq + 1).trim();

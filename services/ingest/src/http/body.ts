@@ -53,10 +53,11 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 }
 
 /**
- * Reads and throws away the rest of a refused body, so the connection closes cleanly and the client sees the
- * refusal. Closing a socket with unread input makes the kernel answer with a reset, which can destroy the
- * response before the client reads it: a client still uploading would see "connection reset", not 413.
- * A client that goes on sending past `limit` bytes in all has its connection cut.
+ * Reads and throws away the rest of a refused body, so the client reads the refusal and the connection
+ * stays usable. Closing a socket with unread input makes the kernel answer with a reset, which can destroy
+ * the response before the client reads it: a client still uploading would see "connection reset", not 413.
+ * A client that goes on sending past `limit` bytes in all has its connection cut (the server's request
+ * timeout bounds a slow one).
  */
 export function discardRest(req: IncomingMessage, limit: number): void {
   let discarded = 0;
