@@ -37,7 +37,7 @@ export const persistConfig = {
    * default: where PostgreSQL shares two cores with Kafka and the other stages, two lanes measured slower).
    */
   PERSIST_WRITE_CONNECTIONS: env.int(1, 1, 16),
-  /** Query API tokens: comma-separated tokens, or token=name pairs (the name shows in logs). Unset: the query API answers 503. */
+  /** Query API tokens: `name:token` pairs, comma-separated, as NOTIFY_TOKENS (the name shows in logs; bare tokens and the older token=name are read too). Unset: the query API answers 503. */
   PERSIST_API_TOKENS: env.optionalString(),
   /** Lifetime of cached aggregate query results (ms, 0 = no cache). */
   PERSIST_CACHE_TTL_MS: env.int(2000, 0, 600_000),
