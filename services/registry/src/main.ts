@@ -18,6 +18,12 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'schema registry stopping');
+    // With Kafka unreachable, kafkajs may sit in its connection backoff before it lets go.
+    const force = setTimeout(() => {
+      logger.error('schema registry did not stop within 10 s; exiting');
+      process.exit(1);
+    }, 10_000);
+    force.unref();
     registry.close().then(
       () => process.exit(0),
       (err: unknown) => {
