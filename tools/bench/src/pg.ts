@@ -29,30 +29,27 @@ export class BenchPostgres {
   }
 
   /**
-   * The orphan guard for the cluster while it runs: a detached process that stops it when the suite
-   * process is gone, so a suite killed with -9 does not leave PostgreSQL running.
+   * The orphan guard for the cluster while it runs: an idle detached process that stops the cluster on
+   * SIGTERM. The suite's NODE_OPTIONS preload it with orphan-guard.js, which sends it that SIGTERM when the
+   * suite is gone, so a suite killed with -9 does not leave PostgreSQL running.
    */
   private guardProcess: ChildProcess | undefined;
   private guard(): void {
     if (this.guardProcess) return;
     const script = `
-      const { execFileSync } = require('node:child_process');
-      const suite = ${process.pid};
-      const timer = setInterval(() => {
-        try { process.kill(suite, 0); } catch {
-          clearInterval(timer);
-          try { execFileSync('bash', [${JSON.stringify(SCRIPT)}, 'stop'], { stdio: 'ignore', timeout: 120000 }); } catch {}
-        }
-      }, 1000);`;
-    // Without the suite's NODE_OPTIONS: its orphan guard would end this one along with the suite.
-    const env = { ...process.env, ...this.env, NODE_OPTIONS: '' };
-    this.guardProcess = spawn(process.execPath, ['-e', script], { env, detached: true, stdio: 'ignore' });
+      process.on('SIGTERM', () => {
+        try { require('node:child_process').execFileSync('bash', [${JSON.stringify(SCRIPT)}, 'stop'], { stdio: 'ignore', timeout: 30000 }); } catch {}
+        process.exit(0);
+      });
+      setInterval(() => {}, 1 << 30);`;
+    this.guardProcess = spawn(process.execPath, ['-e', script], { env: { ...process.env, ...this.env }, detached: true, stdio: 'ignore' });
     this.guardProcess.unref();
   }
 
   async stop(): Promise<void> {
-    // A guard outliving this suite must not stop the cluster a next suite has started.
-    this.guardProcess?.kill();
+    // SIGKILL: SIGTERM is the guard's signal to stop the cluster; a guard outliving this suite must not stop
+    // the cluster a next suite has started.
+    this.guardProcess?.kill('SIGKILL');
     this.guardProcess = undefined;
     await runCommand('bash', [SCRIPT, 'stop'], { env: this.env, timeoutMs: 120_000 });
   }

@@ -31,6 +31,19 @@ async function produceSpread(names: Naming, serde: AvroSerde, total: number): Pr
   );
 }
 
+/** Watches a stage until `done`: the most records it held in flight, and whether it ever paused a partition. */
+async function watchUntil(stage: RunningStage, done: () => boolean): Promise<{ maxInFlight: number; sawPaused: boolean }> {
+  let maxInFlight = 0;
+  let sawPaused = false;
+  await eventually(async () => {
+    maxInFlight = Math.max(maxInFlight, stage.inFlight());
+    const paused = (await metricsRegistry.getSingleMetric('sluice_paused_partitions')?.get())?.values.find((v) => v.labels.stage === 'enrich')?.value ?? 0;
+    if (paused > 0) sawPaused = true;
+    return done();
+  }, 60_000, 5);
+  return { maxInFlight, sawPaused };
+}
+
 async function run(prefix: string, def: StageDefinition<RawEvent>, extra: Partial<Parameters<typeof startStage>[1]> = {}): Promise<RunningStage> {
   return startStage(def, { brokers: BROKERS, registryUrl: REGISTRY_URL, prefix, logger, lagIntervalMs: 0, batchWaitMs: 5, ...extra });
 }
@@ -117,15 +130,8 @@ describe('stage runtime against the real broker', () => {
       // A read-ahead bound above every partition's limit: the per-partition pause is what is tested here.
       { batchSize, maxInFlightPerPartition: perPartition, maxQueued: 100_000 },
     );
-    let maxInFlight = 0;
-    let sawPaused = false;
     try {
-      await eventually(async () => {
-        maxInFlight = Math.max(maxInFlight, stage.inFlight());
-        const paused = (await metricsRegistry.getSingleMetric('sluice_paused_partitions')?.get())?.values.find((v) => v.labels.stage === 'enrich')?.value ?? 0;
-        if (paused > 0) sawPaused = true;
-        return handled >= total;
-      }, 60_000, 5);
+      const { maxInFlight, sawPaused } = await watchUntil(stage, () => handled >= total);
       const partitions = 6;
       // Bound: every partition's queue at its limit, plus the batch in the handler and the one awaiting acks.
       expect(maxInFlight).toBeLessThanOrEqual(partitions * perPartition + 2 * batchSize);
@@ -156,15 +162,8 @@ describe('stage runtime against the real broker', () => {
       }),
       { batchSize, maxQueued, pipelineDepth: 3 },
     );
-    let maxInFlight = 0;
-    let sawPaused = false;
     try {
-      await eventually(async () => {
-        maxInFlight = Math.max(maxInFlight, stage.inFlight());
-        const paused = (await metricsRegistry.getSingleMetric('sluice_paused_partitions')?.get())?.values.find((v) => v.labels.stage === 'enrich')?.value ?? 0;
-        if (paused > 0) sawPaused = true;
-        return seen.size >= total;
-      }, 60_000, 5);
+      const { maxInFlight, sawPaused } = await watchUntil(stage, () => seen.size >= total);
       // Queued: under maxQueued before a poll, plus one poll (at most 100 records); in the handler and
       // awaiting acknowledgement: pipelineDepth + 1 batches.
       expect(maxInFlight).toBeLessThanOrEqual(maxQueued + 100 + 4 * batchSize);
