@@ -4,6 +4,8 @@
  *   warm-up     a few seconds at a low rate (groups joined, code warm)
  *   latency     5,000 events/s with bursts that fire score's influencer-negative-burst rule: ingest
  *               acknowledgement, ingest -> persisted (confirmations) and ingest -> alert on a WebSocket
+ *   capacity    steps of rising rate until one is not sustained: the highest rate the whole pipeline
+ *               keeps up with (persisted as fast as accepted, lag bounded, drained soon after)
  *   outage      5,000 events/s, PostgreSQL stopped for a while, then the rate at which persist drains
  *               the backlog, against the input rate
  *   sustained   the target rate (20,000 events/s): the persisted rate while the load runs, and lag;
@@ -32,6 +34,8 @@ export interface E2EOptions {
   burstEveryMs: number;
   sustainedRate: number;
   sustainedSeconds: number;
+  /** Rising rates, each offered for stepSeconds, until the first the pipeline does not sustain. */
+  capacity: { rates: number[]; stepSeconds: number } | null;
   outage: { seconds: number; beforeSeconds: number; recoverTimeoutSeconds: number } | null;
   drainTimeoutSeconds: number;
   /** How long the final count waits for the backlog the overload phase left, while it keeps shrinking. */
@@ -56,6 +60,12 @@ export interface E2EResult {
     bursts: number;
     alertsMissing: number;
     maxLag: Record<string, LagPeak>;
+  };
+  capacity: null | {
+    stepSeconds: number;
+    steps: CapacityStep[];
+    /** The highest step rate sustained (0: not even the first). */
+    sustainedRate: number;
   };
   sustained: {
     load: LoadStats;
@@ -89,6 +99,40 @@ export interface E2EResult {
   peakRssMB: Record<string, number>;
   cpuSeconds: Record<string, number>;
   persistedPerSecTimeline: Array<[number, number]>;
+}
+
+export interface CapacityStep {
+  rate: number;
+  acceptedPerSec: number;
+  /** The step's events confirmed in PostgreSQL, of those accepted. */
+  persisted: number;
+  accepted: number;
+  /** HTTP send → database commit of the step's events. */
+  persistedMs: Summary;
+  maxLag: LagPeak;
+  /** The group furthest behind during the step. */
+  furthestBehind: string | null;
+  /** Seconds from the end of the step until every group had drained (null: not within the timeout). */
+  drainSeconds: number | null;
+  ok: boolean;
+  /** Why the step did not count as sustained. */
+  reason?: string;
+}
+
+/**
+ * A step is sustained when ingest accepted what was offered, every accepted event reached PostgreSQL,
+ * none took more than 10 s to get there (p99), no group fell more than 10 s behind, and all groups
+ * drained within 10 s of the step's end. Above the pipeline's capacity the backlog, and with it the
+ * latency, grows for as long as the step lasts.
+ */
+export function judgeStep(s: Omit<CapacityStep, 'ok' | 'reason'>): { ok: boolean; reason?: string } {
+  const reasons: string[] = [];
+  if (s.acceptedPerSec < 0.95 * s.rate) reasons.push(`ingest accepted ${Math.round(s.acceptedPerSec)}/s`);
+  if (s.persisted < s.accepted) reasons.push(`${s.accepted - s.persisted} of ${s.accepted} accepted not persisted`);
+  if (s.persistedMs.n > 0 && s.persistedMs.p99 > 10_000) reasons.push(`ingest → persisted p99 ${Math.round(s.persistedMs.p99 / 1000)} s`);
+  if (s.maxLag.seconds > 10) reasons.push(`${s.furthestBehind ?? 'a group'} ${s.maxLag.seconds} s behind`);
+  if (s.drainSeconds === null || s.drainSeconds > 10) reasons.push(s.drainSeconds === null ? 'did not drain' : `drained in ${s.drainSeconds.toFixed(0)} s`);
+  return reasons.length ? { ok: false, reason: reasons.join(', ') } : { ok: true };
 }
 
 const GROUP_STAGES: GroupStage[] = ['enrich', 'score', 'persist', 'notify'];
@@ -293,6 +337,44 @@ export async function endToEnd(ctx: { brokers: string[]; registryUrl: string; pg
     log(`e2e: ack p99 ${Math.round(latency.ackMs.p99)} ms; persisted p50/p99 ${latency.persistedMs.p50}/${latency.persistedMs.p99} ms; alert p50/p99 ${latency.alertMs.p50}/${latency.alertMs.p99} ms (${alertMs.length}/${lat.bursts.length} bursts)`);
     await waitDrained(o.drainTimeoutSeconds);
 
+    // Capacity: rising steps until one is not sustained.
+    let capacity: E2EResult['capacity'] = null;
+    const capacityLoads: LoadStats[] = [];
+    if (o.capacity) {
+      const steps: CapacityStep[] = [];
+      for (const rate of o.capacity.rates) {
+        // Each step starts from an empty pipeline: a backlog left by the phase before would count against it.
+        if ((await waitDrained(o.finalDrainTimeoutSeconds)) === null) {
+          log(`e2e: capacity steps stopped: the pipeline did not drain within ${o.finalDrainTimeoutSeconds} s before the ${rate}/s step`);
+          break;
+        }
+        const tag = `cap${rate}`;
+        lag.phase = tag;
+        log(`e2e: capacity step ${o.capacity.stepSeconds} s at ${rate} events/s`);
+        const run = await runLoad(tag, rate, o.capacity.stepSeconds);
+        capacityLoads.push(run);
+        const drainSeconds = await waitDrained(o.drainTimeoutSeconds);
+        await watcher.waitFor(tag, run.eventsAccepted, 5000);
+        const peaks = Object.entries(lag.peaksOf(tag));
+        const furthest = peaks.reduce<[string, LagPeak] | null>((a, b) => (a === null || b[1].seconds > a[1].seconds ? b : a), null);
+        const measured = {
+          rate,
+          acceptedPerSec: run.acceptedPerSec,
+          accepted: run.eventsAccepted,
+          persisted: watcher.count(tag),
+          persistedMs: summarize(watcher.latencies.get(tag) ?? []),
+          maxLag: { records: Math.max(0, ...peaks.map(([, l]) => l.records)), seconds: furthest?.[1].seconds ?? 0 },
+          furthestBehind: furthest && furthest[1].seconds > 0 ? furthest[0] : null,
+          drainSeconds,
+        };
+        const step: CapacityStep = { ...measured, ...judgeStep(measured) };
+        steps.push(step);
+        log(`e2e: capacity ${rate}/s: accepted ${Math.round(step.acceptedPerSec)}/s, persisted p50/p99 ${step.persistedMs.p50}/${step.persistedMs.p99} ms, max lag ${step.maxLag.records} records / ${step.maxLag.seconds} s, ${step.ok ? 'sustained' : `not sustained (${step.reason})`}`);
+        if (!step.ok) break;
+      }
+      capacity = { stepSeconds: o.capacity.stepSeconds, steps, sustainedRate: Math.max(0, ...steps.filter((s) => s.ok).map((s) => s.rate)) };
+    }
+
     // PostgreSQL outage at 5,000 events/s.
     let outage: E2EResult['outage'] = null;
     if (o.outage) {
@@ -388,11 +470,12 @@ export async function endToEnd(ctx: { brokers: string[]; registryUrl: string; pg
     await db.connect();
     const rows = (await db.query<{ n: string; d: string }>('SELECT count(*) AS n, count(DISTINCT id) AS d FROM events')).rows[0];
     await db.end();
-    const accepted = [warm, lat, sus, outage?.load].reduce((s, l) => s + (l?.eventsAccepted ?? 0), 0);
-    const sent = [warm, lat, sus, outage?.load].reduce((s, l) => s + (l?.eventsSent ?? 0), 0);
+    const loads = [warm, lat, sus, outage?.load, ...capacityLoads];
+    const accepted = loads.reduce((s, l) => s + (l?.eventsAccepted ?? 0), 0);
+    const sent = loads.reduce((s, l) => s + (l?.eventsSent ?? 0), 0);
     const rowCount = Number(rows.n);
     const timeline = new Map<number, number>();
-    for (const tag of ['warm', 'lat', 'sus', 'pg']) for (const [s, n] of watcher.perSecond.get(tag) ?? []) timeline.set(s, (timeline.get(s) ?? 0) + n);
+    for (const tag of ['warm', 'lat', 'sus', 'pg', ...capacityLoads.map((l) => l.tag)]) for (const [s, n] of watcher.perSecond.get(tag) ?? []) timeline.set(s, (timeline.get(s) ?? 0) + n);
     const peakRssMB: Record<string, number> = {};
     const cpu: Record<string, number> = {};
     for (const [name, p] of Object.entries(procs)) {
@@ -403,6 +486,7 @@ export async function endToEnd(ctx: { brokers: string[]; registryUrl: string; pg
     return {
       services: Object.keys(procs),
       latency,
+      capacity,
       sustained,
       outage,
       check: {

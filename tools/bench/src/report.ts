@@ -102,12 +102,26 @@ export function rows(r: SuiteResults): Row[] {
     const s = e.sustained;
     const maxLagS = Math.max(0, ...Object.values(s.maxLag).map((l) => l.seconds));
     const maxLagR = Math.max(0, ...Object.values(s.maxLag).map((l) => l.records));
+    const cap = e.capacity;
+    if (cap) {
+      const last = cap.steps[cap.steps.length - 1];
+      out.push({
+        area: 'end to end',
+        measure: `highest rate sustained with lag bounded (steps of ${cap.stepSeconds} s, rising until one is not kept up with)`,
+        target: '≥ 20,000 events/s',
+        measured:
+          `${n0(cap.sustainedRate)} events/s (${cap.steps.map((st) => `${n0(st.rate)} ${st.ok ? 'kept up' : 'not'}`).join(', ')}` +
+          `${last && !last.ok ? `; at ${n0(last.rate)}: ${last.reason}` : '; every step kept up, so the limit is higher'})`,
+        met: cap.sustainedRate >= 20_000,
+        rawKafka: both,
+      });
+    }
     out.push({
       area: 'end to end',
-      measure: `sustained events/s persisted, ${n0(s.load.targetRate)} events/s offered for ${Math.round(s.load.seconds)} s`,
-      target: '≥ 20,000 with lag bounded',
+      measure: `events/s persisted while ${n0(s.load.targetRate)} events/s are offered for ${Math.round(s.load.seconds)} s (overload${cap ? '' : '; no capacity steps in this run'})`,
+      target: cap ? '– (nothing lost; drains afterwards)' : '≥ 20,000 with lag bounded',
       measured: `${n0(s.persistedPerSec)} (ingest accepted ${n0(s.load.acceptedPerSec)}/s; max lag ${n0(maxLagR)} records / ${maxLagS} s; drained ${s.drainSeconds === null ? 'not within the timeout' : `${s.drainSeconds.toFixed(1)} s after`}; lag ${s.bounded ? 'bounded' : 'not bounded'})`,
-      met: s.persistedPerSec >= 20_000 && s.bounded,
+      met: cap ? null : s.persistedPerSec >= 20_000 && s.bounded,
       rawKafka: both,
     });
     const l = e.latency;
@@ -198,6 +212,12 @@ export function markdown(r: SuiteResults): string {
       'End to end, details:',
       '',
       `- ${lagLine('max lag in the 5,000 events/s phase', e.latency.maxLag)}`,
+      ...(e.capacity
+        ? e.capacity.steps.map(
+            (st) =>
+              `- capacity step ${n0(st.rate)} events/s: accepted ${n0(st.acceptedPerSec)}/s; ingest → persisted p50 ${ms(st.persistedMs.p50)}, p99 ${ms(st.persistedMs.p99)} (${n0(st.persisted)}/${n0(st.accepted)} confirmed); max lag ${n0(st.maxLag.records)} records / ${st.maxLag.seconds} s${st.furthestBehind ? ` (${st.furthestBehind})` : ''}; drained ${st.drainSeconds === null ? 'not within the timeout' : `in ${st.drainSeconds.toFixed(1)} s`}: ${st.ok ? 'kept up' : `not kept up (${st.reason})`}`,
+          )
+        : []),
       `- ${lagLine('max lag in the sustained phase', e.sustained.maxLag)}`,
       `- ${lagLine('lag when the sustained load stopped', e.sustained.lagAtEnd)}`,
       `- the load process's own event-loop delay (p99 / max): ${[e.latency.load, e.outage?.load, e.sustained.load]
