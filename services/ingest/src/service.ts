@@ -96,7 +96,7 @@ export async function createIngestApp(config: IngestConfig, deps: { logger?: Log
     encoder: RawEventEncoder.forRawTopic(serde),
     rawTopic: names.topic('raw'),
     limits: { maxBatchEvents: config.INGEST_MAX_BATCH_EVENTS, maxBodyBytes: config.INGEST_MAX_BODY_BYTES },
-    validator: new EventValidator(undefined, undefined, { maxAgeMs: config.INGEST_MAX_AGE_MS, maxSkewMs: config.INGEST_MAX_SKEW_MS }),
+    validator: new EventValidator({ window: { maxAgeMs: config.INGEST_MAX_AGE_MS, maxSkewMs: config.INGEST_MAX_SKEW_MS } }),
     logger,
   });
 

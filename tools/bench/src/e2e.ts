@@ -109,6 +109,11 @@ export interface CapacityStep {
   accepted: number;
   /** HTTP send → database commit of the step's events. */
   persistedMs: Summary;
+  /** HTTP send of a burst's fifth event → its alert on a WebSocket client (not part of the judgement). */
+  alertMs: Summary;
+  alertsMissing: number;
+  /** Peak RSS of each service during the step. */
+  peakRssMB: Record<string, number>;
   maxLag: LagPeak;
   /** The group furthest behind during the step. */
   furthestBehind: string | null;
@@ -309,15 +314,21 @@ export async function endToEnd(ctx: { brokers: string[]; registryUrl: string; pg
       return null;
     };
 
+    /** Names the phase for the lag peaks and the services' memory peaks. */
+    const phase = (name: string) => {
+      lag.phase = name;
+      for (const p of Object.values(procs)) p.rss.phase = name;
+    };
+
     // Warm-up.
-    lag.phase = 'warm';
+    phase('warm');
     log(`e2e: warm-up ${o.warmSeconds} s at ${Math.min(2000, o.latencyRate)} events/s`);
     const warm = await runLoad('warm', Math.min(2000, o.latencyRate), o.warmSeconds);
     await watcher.waitFor('warm', warm.eventsAccepted, o.drainTimeoutSeconds * 1000);
     await waitDrained(o.drainTimeoutSeconds);
 
     // Latency at 5,000 events/s, with bursts.
-    lag.phase = 'latency';
+    phase('latency');
     log(`e2e: latency phase ${o.latencySeconds} s at ${o.latencyRate} events/s, a burst every ${o.burstEveryMs} ms`);
     const lat = await runLoad('lat', o.latencyRate, o.latencySeconds, o.burstEveryMs);
     await watcher.waitFor('lat', lat.eventsAccepted, o.drainTimeoutSeconds * 1000);
@@ -349,16 +360,22 @@ export async function endToEnd(ctx: { brokers: string[]; registryUrl: string; pg
           break;
         }
         const tag = `cap${rate}`;
-        lag.phase = tag;
+        phase(tag);
         log(`e2e: capacity step ${o.capacity.stepSeconds} s at ${rate} events/s`);
-        const run = await runLoad(tag, rate, o.capacity.stepSeconds);
+        const run = await runLoad(tag, rate, o.capacity.stepSeconds, o.burstEveryMs);
         capacityLoads.push(run);
         const drainSeconds = await waitDrained(o.drainTimeoutSeconds);
         await watcher.waitFor(tag, run.eventsAccepted, 5000);
         const peaks = Object.entries(lag.peaksOf(tag));
         const furthest = peaks.reduce<[string, LagPeak] | null>((a, b) => (a === null || b[1].seconds > a[1].seconds ? b : a), null);
+        const alertDeadline = Date.now() + 10_000;
+        while (run.bursts.some((b) => !arrivals.has(b.source)) && Date.now() < alertDeadline) await sleep(250);
+        const stepAlerts = run.bursts.filter((b) => arrivals.has(b.source)).map((b) => arrivals.get(b.source)! - b.lastSentAt);
         const measured = {
           rate,
+          alertMs: summarize(stepAlerts),
+          alertsMissing: run.bursts.length - stepAlerts.length,
+          peakRssMB: Object.fromEntries(Object.entries(procs).map(([name, p]) => [name, p.rss.byPhase.get(tag) ?? 0])),
           acceptedPerSec: run.acceptedPerSec,
           accepted: run.eventsAccepted,
           persisted: watcher.count(tag),
@@ -369,7 +386,7 @@ export async function endToEnd(ctx: { brokers: string[]; registryUrl: string; pg
         };
         const step: CapacityStep = { ...measured, ...judgeStep(measured) };
         steps.push(step);
-        log(`e2e: capacity ${rate}/s: accepted ${Math.round(step.acceptedPerSec)}/s, persisted p50/p99 ${step.persistedMs.p50}/${step.persistedMs.p99} ms, max lag ${step.maxLag.records} records / ${step.maxLag.seconds} s, ${step.ok ? 'sustained' : `not sustained (${step.reason})`}`);
+        log(`e2e: capacity ${rate}/s: accepted ${Math.round(step.acceptedPerSec)}/s, persisted p50/p99 ${step.persistedMs.p50}/${step.persistedMs.p99} ms, alert p99 ${step.alertMs.p99} ms, peak RSS ${JSON.stringify(step.peakRssMB)}, max lag ${step.maxLag.records} records / ${step.maxLag.seconds} s, ${step.ok ? 'sustained' : `not sustained (${step.reason})`}`);
         if (!step.ok) break;
       }
       capacity = { stepSeconds: o.capacity.stepSeconds, steps, sustainedRate: Math.max(0, ...steps.filter((s) => s.ok).map((s) => s.rate)) };
@@ -379,14 +396,14 @@ export async function endToEnd(ctx: { brokers: string[]; registryUrl: string; pg
     let outage: E2EResult['outage'] = null;
     if (o.outage) {
       const drainedBefore = allDrained(await lag.sample().catch(() => ({})));
-      lag.phase = 'outage-before';
+      phase('outage-before');
       const rate = o.latencyRate;
       log(`e2e: outage phase: ${rate} events/s, PostgreSQL stopped after ${o.outage.beforeSeconds} s for ${o.outage.seconds} s`);
       const running = runLoad('pg', rate, o.outage.beforeSeconds + o.outage.seconds + o.outage.recoverTimeoutSeconds + 30);
       await sleep(o.outage.beforeSeconds * 1000);
       // Caught up: persist's lag back to what it was before the outage (at least half a second of input).
       const steadyLag = Math.max(1.5 * (lag.peaksOf('outage-before').persist?.records ?? 0), rate / 2);
-      lag.phase = 'outage';
+      phase('outage');
       const stoppedAt = Date.now();
       await pg.stop();
       await sleep(Math.max(0, o.outage.seconds * 1000 - (Date.now() - stoppedAt)));
@@ -400,7 +417,7 @@ export async function endToEnd(ctx: { brokers: string[]; registryUrl: string; pg
         note = [note, 'persist exited during the outage and was restarted'].filter(Boolean).join('; ');
         await procs.persist.restart();
       }
-      lag.phase = 'outage-recovery';
+      phase('outage-recovery');
       const c0 = await retrying(() => lag.committed('persist'));
       const backlog = (await retrying(() => lag.sample())).persist?.records ?? 0;
       let caughtUp = false;
@@ -434,13 +451,13 @@ export async function endToEnd(ctx: { brokers: string[]; registryUrl: string; pg
     }
 
     // Sustained at the target rate.
-    lag.phase = 'sustained';
+    phase('sustained');
     log(`e2e: sustained phase ${o.sustainedSeconds} s at ${o.sustainedRate} events/s`);
     const susStart = Date.now();
     const sus = await runLoad('sus', o.sustainedRate, o.sustainedSeconds);
     const susEnd = susStart + sus.seconds * 1000;
     const lagAtEnd = await lag.sample().catch(() => ({}) as Record<string, LagPeak>);
-    lag.phase = 'sustained-drain';
+    phase('sustained-drain');
     const drainSeconds = await waitDrained(o.drainTimeoutSeconds);
     await watcher.waitFor('sus', sus.eventsAccepted, 10_000);
     const rampMs = Math.min(5000, (susEnd - susStart) / 4);
@@ -462,7 +479,7 @@ export async function endToEnd(ctx: { brokers: string[]; registryUrl: string; pg
     log(`e2e: sustained: accepted ${Math.round(sus.acceptedPerSec)}/s, persisted ${Math.round(persistedPerSec)}/s, max lag ${JSON.stringify(maxLag)}, drained in ${drainSeconds ?? 'timeout'} s`);
 
     // Nothing lost, nothing doubled: checked once the pipeline has drained (else what is still in flight is reported).
-    lag.phase = 'final';
+    phase('final');
     const finalDrain = await waitDrained(o.finalDrainTimeoutSeconds);
     const behind = Object.values(await lag.sample().catch(() => ({}) as Record<string, LagPeak>)).reduce((s, l) => s + l.records, 0);
     await sleep(1000);

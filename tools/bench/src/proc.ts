@@ -38,10 +38,17 @@ export function cpuSeconds(pid: number | undefined): number {
 export class PeakRss {
   private peak = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** The phase samples are counted for now, besides the whole run. */
+  phase = '';
+  readonly byPhase = new Map<string, number>();
 
   track(pid: () => number | undefined): this {
     clearInterval(this.timer);
-    this.timer = setInterval(() => (this.peak = Math.max(this.peak, rssMB(pid()))), 200);
+    this.timer = setInterval(() => {
+      const mb = rssMB(pid());
+      this.peak = Math.max(this.peak, mb);
+      if (this.phase) this.byPhase.set(this.phase, Math.max(this.byPhase.get(this.phase) ?? 0, mb));
+    }, 200);
     this.timer.unref();
     return this;
   }

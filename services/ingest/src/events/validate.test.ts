@@ -3,7 +3,7 @@ import { EventValidator, eventKey } from './validate';
 
 const stamp = { producer: 'acme', receivedAt: 1_700_000_000_500 };
 let n = 0;
-const validator = new EventValidator(() => `ULID-${++n}`);
+const validator = new EventValidator({ newId: () => `ULID-${++n}` });
 
 const valid = () => ({
   source: 'twitter',
@@ -48,7 +48,7 @@ describe('EventValidator', () => {
     });
     // In a batch the reason carries the event's position; no age bound when INGEST_MAX_AGE_MS is 0.
     expect(validator.check({ ...valid(), occurredAt: 1 }, 3, stamp)).toMatchObject({ ok: false, reasons: [expect.stringMatching(/^events\[3\]\.occurredAt: 1970-01-01T00:00:00.001Z is 19675.9 d before/)] });
-    const anyAge = new EventValidator(undefined, undefined, { maxAgeMs: 0, maxSkewMs: 0 });
+    const anyAge = new EventValidator({ window: { maxAgeMs: 0, maxSkewMs: 0 } });
     expect(anyAge.check({ ...valid(), occurredAt: 1 }, undefined, stamp)).toMatchObject({ ok: true });
     expect(anyAge.check({ ...valid(), occurredAt: stamp.receivedAt + 1 }, undefined, stamp)).toMatchObject({ ok: false, reasons: [expect.stringMatching(/expected at most 0 s in the future \(INGEST_MAX_SKEW_MS\)$/)] });
   });

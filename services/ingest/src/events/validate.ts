@@ -26,18 +26,20 @@ export class EventValidator {
   private readonly stringRules: Array<{ path: string; steps: string[]; rule: StringRule }>;
   private readonly scratch: string[] = [];
 
+  private readonly newId: () => string;
+  private readonly window: EventTimeWindow;
+
   /**
    * `window`: how old or how far ahead occurredAt may be, against the time ingest received the event.
    * The default is enrich's default window; an event outside it is refused here with the reason instead of
-   * being acknowledged and then dead-lettered.
+   * being acknowledged and then dead-lettered. `newId` makes the ids of events that come without one
+   * (sortable ULIDs by default); `type` is the RawEvent schema.
    */
-  constructor(
-    private readonly newId: () => string = ulidFactory(),
-    type: avro.Type = schemaType('RawEvent'),
-    private readonly window: EventTimeWindow = DEFAULT_EVENT_TIME_WINDOW,
-  ) {
-    this.type = type;
-    this.undeclared = compileUndeclared(type, new Set(Object.keys(SET_BY_INGEST))) ?? (() => undefined);
+  constructor(options: { newId?: () => string; type?: avro.Type; window?: EventTimeWindow } = {}) {
+    this.newId = options.newId ?? ulidFactory();
+    this.type = options.type ?? schemaType('RawEvent');
+    this.window = options.window ?? DEFAULT_EVENT_TIME_WINDOW;
+    this.undeclared = compileUndeclared(this.type, new Set(Object.keys(SET_BY_INGEST))) ?? (() => undefined);
     this.stringRules = Object.entries(STRING_RULES).map(([path, rule]) => ({ path, steps: path.split('.'), rule }));
   }
 
