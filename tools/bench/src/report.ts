@@ -56,7 +56,17 @@ export function rows(r: SuiteResults): Row[] {
   if (r.ingest) {
     const i = r.ingest;
     out.push({ area: 'ingest', measure: 'accepted events/s, batches of 100', target: '≥ 100,000', measured: `${n0(i.batch100.eventsPerSec)} (ack p50 ${ms(i.batch100.p50Ms)}, p99 ${ms(i.batch100.p99Ms)})`, met: i.batch100.eventsPerSec >= 100_000, rawKafka: prod });
-    out.push({ area: 'ingest', measure: `p99 acknowledgement at half that rate (${n0(i.batch100HalfRate.eventsPerSec)} events/s)`, target: '≤ 50 ms', measured: `${ms(i.batch100HalfRate.p99Ms)} (p50 ${ms(i.batch100HalfRate.p50Ms)})`, met: i.batch100HalfRate.p99Ms !== null && i.batch100HalfRate.p99Ms <= 50, rawKafka: prod });
+    // The target is at 50,000 events/s (half of 100,000): a p99 within 50 ms at a lower rate does not meet it, one above 50 ms misses it.
+    const half = i.batch100HalfRate;
+    const halfP99 = half.p99Ms;
+    out.push({
+      area: 'ingest',
+      measure: `p99 acknowledgement at half the rate measured above (${n0(half.eventsPerSec)} events/s)`,
+      target: '≤ 50 ms at 50,000 events/s',
+      measured: `${ms(halfP99)} (p50 ${ms(half.p50Ms)})${half.eventsPerSec < 50_000 && halfP99 !== null && halfP99 <= 50 ? '; within 50 ms, but below the target rate' : ''}`,
+      met: halfP99 === null ? false : halfP99 > 50 ? false : half.eventsPerSec >= 50_000 ? true : null,
+      rawKafka: prod,
+    });
     const single = i.singleEvent.requestsPerSec;
     out.push({ area: 'ingest', measure: 'single-event requests/s', target: '≥ 10,000', measured: `${n0(single)} (ack p99 ${ms(i.singleEvent.p99Ms)})`, met: single >= 10_000, rawKafka: prod });
   } else failed('ingest', 'HTTP throughput and acknowledgement latency', '≥ 100,000 events/s; p99 ≤ 50 ms at half rate; ≥ 10,000 req/s', 'ingest');
@@ -252,6 +262,7 @@ export function markdown(r: SuiteResults): string {
   const notes = [
     'Stage throughput is measured from the group\u2019s first commit to lag zero (start-up excluded), one process, input preloaded by another process into a fresh topic. "Per CPU-second" is the stage process\u2019s own CPU time, which does not depend on what else the machine is doing.',
     'Latencies: ingest acknowledgement is the HTTP round trip (ingest answers after Kafka acks=all); ingest → persisted is from the HTTP send to persist\u2019s database commit (confirmations topic); ingest → alert is from the HTTP send of the fifth event of a burst that fires influencer-negative-burst to the alert\u2019s arrival on a WebSocket client of notify.',
+    'Capacity steps: each rate is offered for a fixed time from an empty pipeline; it counts as kept up when ingest accepted at least 95% of it, every accepted event was confirmed in PostgreSQL, p99 ingest → persisted stayed within 10 s, no group fell more than 10 s behind, and every group drained within 10 s of the step\u2019s end. A rate a little above capacity can pass a short step, so the figure is an upper bound to within one step.',
     'PostgreSQL: the suite runs its own cluster (deploy/postgres/postgres.sh, same settings, its own port) so that the outage phase can stop it without touching the shared one.',
   ];
   if (r.skipped.length) notes.push(`Not run in this invocation: ${r.skipped.join(', ')}.`);
