@@ -117,6 +117,12 @@ export async function startStage<T>(def: StageDefinition<T>, options: StageOptio
   let rebalancing: Promise<void> = Promise.resolve();
   /** The consume call in flight: the consumer must not be disconnected under it (a native abort). */
   let consuming: Promise<unknown> = Promise.resolve();
+  /**
+   * Seeks in flight. node-rdkafka runs a seek on the libuv pool without the lock its disconnect takes, so
+   * a disconnect that lands while one runs frees the client under it ("pure virtual method called", or a
+   * segfault): the consumer is disconnected only once these have settled.
+   */
+  const seeking = new Set<Promise<unknown>>();
   let fail: (e: Error) => void = () => undefined;
   const failed = new Promise<Error>((resolve) => (fail = resolve));
 
@@ -142,8 +148,9 @@ export async function startStage<T>(def: StageDefinition<T>, options: StageOptio
         'queued.max.messages.kbytes': options.prefetchKBytes ?? 16_384,
         'queued.min.messages': 20_000,
         'socket.keepalive.enable': true,
+        // Bound to this consumer: an event of a consumer since replaced (a rejoin) never reaches its successor.
         rebalance_cb: (err: Kafka.LibrdKafkaError, assignment: Kafka.Assignment[]) => {
-          rebalancing = rebalancing.then(() => onRebalance(err, assignment)).catch((e) => logger.error({ err: String(e) }, 'rebalance failed'));
+          rebalancing = rebalancing.then(() => onRebalance(c, err, assignment)).catch((e) => logger.error({ err: String(e) }, 'rebalance failed'));
         },
         ...options.consumerOverrides,
       },
@@ -167,15 +174,17 @@ export async function startStage<T>(def: StageDefinition<T>, options: StageOptio
     });
   }
 
-  const cooperative = () => consumer.rebalanceProtocol() === 'COOPERATIVE';
+  const cooperative = (c: Kafka.KafkaConsumer) => c.rebalanceProtocol() === 'COOPERATIVE';
 
-  async function onRebalance(err: Kafka.LibrdKafkaError, assignment: Kafka.Assignment[]): Promise<void> {
+  async function onRebalance(c: Kafka.KafkaConsumer, err: Kafka.LibrdKafkaError, assignment: Kafka.Assignment[]): Promise<void> {
     const tps = assignment.map((a) => ({ topic: a.topic, partition: a.partition }));
     if (err.code === Kafka.CODES.ERRORS.ERR__ASSIGN_PARTITIONS) {
       // A failing hook (a broker still electing leaders, a database restarting) is retried: the
       // assignment must not be left hanging, and partitions must not start from the wrong place.
+      // Leaving the group (stop, a PAUSE) ends the retries: the assignment is then taken without start
+      // offsets, only so that the consumer can close; nothing is consumed from it.
       let start: Map<string, number> | undefined;
-      for (let attempt = 1; def.onAssigned; attempt++) {
+      for (let attempt = 1; def.onAssigned && inGroup && running; attempt++) {
         try {
           start = (await def.onAssigned(tps, context)) ?? undefined;
           break;
@@ -183,8 +192,12 @@ export async function startStage<T>(def: StageDefinition<T>, options: StageOptio
           const wait = Math.min(backoffMaxMs, backoffMs * 2 ** (attempt - 1));
           logger.warn({ err: (e as Error).message, attempt, waitMs: wait }, 'partition assignment hook failed; retrying');
           await sleep(wait);
-          if (!running) return;
         }
+      }
+      // An assignment of a consumer already disconnected (it left meanwhile): nothing to take over.
+      if (!c.isConnected()) {
+        logger.info({ group, ignored: tps.map((t) => tpKey(t.topic, t.partition)) }, 'assignment ignored: the consumer has left the group');
+        return;
       }
       for (const tp of tps) {
         partitions.set(tpKey(tp.topic, tp.partition), {
@@ -201,8 +214,8 @@ export async function startStage<T>(def: StageDefinition<T>, options: StageOptio
         const offset = start?.get(tpKey(tp.topic, tp.partition));
         return offset === undefined ? tp : { ...tp, offset };
       });
-      if (cooperative()) consumer.incrementalAssign(withOffsets);
-      else consumer.assign(withOffsets);
+      if (cooperative(c)) c.incrementalAssign(withOffsets);
+      else c.assign(withOffsets);
       logger.info({ group, assigned: tps.map((t) => tpKey(t.topic, t.partition)) }, 'partitions assigned');
     } else if (err.code === Kafka.CODES.ERRORS.ERR__REVOKE_PARTITIONS) {
       // Records not yet handed to the handler go back to the group; the batch in progress finishes and commits.
@@ -216,18 +229,18 @@ export async function startStage<T>(def: StageDefinition<T>, options: StageOptio
         }
       }
       if (processing) await processing;
-      commitNow(tps, true);
+      commitNow(tps, true, c);
       await def.onRevoked?.(tps, context);
       for (const tp of tps) partitions.delete(tpKey(tp.topic, tp.partition));
-      if (cooperative()) consumer.incrementalUnassign(tps);
-      else consumer.unassign();
+      if (cooperative(c)) c.incrementalUnassign(tps);
+      else c.unassign();
       logger.info({ group, revoked: tps.map((t) => tpKey(t.topic, t.partition)) }, 'partitions revoked');
     } else {
       logger.error({ err: err.message }, 'rebalance error');
     }
   }
 
-  function commitNow(tps: TopicPartition[] | null, sync: boolean): void {
+  function commitNow(tps: TopicPartition[] | null, sync: boolean, c = consumer): void {
     const offsets: Kafka.TopicPartitionOffset[] = [];
     for (const st of partitions.values()) {
       if (tps && !tps.some((t) => t.topic === st.topic && t.partition === st.partition)) continue;
@@ -237,8 +250,8 @@ export async function startStage<T>(def: StageDefinition<T>, options: StageOptio
     }
     if (offsets.length === 0) return;
     try {
-      if (sync) consumer.commitSync(offsets);
-      else consumer.commit(offsets);
+      if (sync) c.commitSync(offsets);
+      else c.commit(offsets);
     } catch (e) {
       // A failed commit means redelivery, never loss.
       logger.warn({ err: String(e) }, 'offset commit failed; records will be redelivered');
@@ -379,9 +392,13 @@ export async function startStage<T>(def: StageDefinition<T>, options: StageOptio
    */
   async function resumePartition(st: PartitionState): Promise<void> {
     const tp = { topic: st.topic, partition: st.partition };
+    // Leaving the group: no new seek on a consumer about to be disconnected.
+    if (!inGroup) return;
     if (st.resumeFrom !== null) {
       const offset = st.resumeFrom;
-      const err = await new Promise<{ message: string } | null>((resolve) => consumer.seek({ ...tp, offset }, 5000, (e) => resolve(e ?? null)));
+      const seek = new Promise<{ message: string } | null>((resolve) => consumer.seek({ ...tp, offset }, 5000, (e) => resolve(e ?? null)));
+      seeking.add(seek);
+      const err = await seek.finally(() => seeking.delete(seek));
       if (err) {
         logger.warn({ err: err.message, ...tp, offset }, 'seek before resume failed; partition stays paused and is retried');
         return;
@@ -591,13 +608,23 @@ export async function startStage<T>(def: StageDefinition<T>, options: StageOptio
   async function drainAndLeave(): Promise<void> {
     inGroup = false;
     draining = true;
+    // inGroup is false, so the poller starts no new consume or seek; the records of the consume in
+    // flight join the queues and are handled below with the rest.
+    await consuming;
     while (processing || inFlightCount > 0) {
       if (!processing) processing = processLoop().finally(() => (processing = null));
       await processing;
     }
     draining = false;
-    // inGroup is false, so the poller starts no new consume after this one.
-    await consuming;
+    await Promise.all(seeking);
+    // Rebalance events already dispatched are handled before the consumer closes: an assignment applied
+    // while it closes would race node-rdkafka's teardown of the client. (A revoke that the close itself
+    // raises is still handled during the close; it has to be, for the close to finish.)
+    for (let settled = rebalancing; ; settled = rebalancing) {
+      await settled;
+      await new Promise((resolve) => setImmediate(resolve));
+      if (rebalancing === settled) break;
+    }
     if (consumer.isConnected()) {
       commitNow(null, true);
       await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
