@@ -111,9 +111,12 @@ describe('WebSocket delivery against the real broker', () => {
   test('a client too slow to keep up is disconnected with a reason while the others get everything', async () => {
     const prefix = uniquePrefix('notify-slow');
     const { names, serde } = await provision(prefix);
-    const maxQueue = 20;
+    // The fast client reads in this process, so on a loaded machine it too falls behind between fan-outs:
+    // the queue bound leaves it room (200 messages beyond the kernel's socket buffers), and the count is
+    // well past what the paused client's kernel buffers (up to ~10 MB on loopback) and queue can hold.
+    const maxQueue = 200;
     const svc = await startService(prefix, {
-      clientLimits: { highWaterBytes: 16 * 1024, maxQueue, maxQueuedBytes: 4 * 1024 * 1024, closeGraceMs: 60_000 },
+      clientLimits: { highWaterBytes: 16 * 1024, maxQueue, maxQueuedBytes: 64 * 1024 * 1024, closeGraceMs: 60_000 },
       // The paused client cannot answer pings either; keep the heartbeat out of this test's way.
       heartbeatMs: 120_000,
       // The fast client reads in this same process: small batches let it read between fan-outs.
@@ -127,7 +130,7 @@ describe('WebSocket delivery against the real broker', () => {
       // The slow client stops reading its socket: the kernel buffers fill, then the service's queue for it.
       (slow.ws as unknown as { _socket: { pause(): void } })._socket.pause();
       const big = 'x'.repeat(64 * 1024);
-      const count = 300;
+      const count = 600;
       for (let i = 0; i < count; i += 50) {
         await produce(Array.from({ length: 50 }, () => alertRecord(names, serde, makeAlert({ title: `large alert ${big}` }))));
       }
