@@ -314,6 +314,13 @@ export async function endToEnd(ctx: { brokers: string[]; registryUrl: string; pg
       return null;
     };
 
+    /** Ingest → alert on the WebSocket client of each burst that alerted within `timeoutMs`. */
+    const alertLatencies = async (bursts: LoadStats['bursts'], timeoutMs: number): Promise<number[]> => {
+      const deadline = Date.now() + timeoutMs;
+      while (bursts.some((b) => !arrivals.has(b.source)) && Date.now() < deadline) await sleep(250);
+      return bursts.filter((b) => arrivals.has(b.source)).map((b) => arrivals.get(b.source)! - b.lastSentAt);
+    };
+
     /** Names the phase for the lag peaks and the services' memory peaks. */
     const phase = (name: string) => {
       lag.phase = name;
@@ -332,9 +339,7 @@ export async function endToEnd(ctx: { brokers: string[]; registryUrl: string; pg
     log(`e2e: latency phase ${o.latencySeconds} s at ${o.latencyRate} events/s, a burst every ${o.burstEveryMs} ms`);
     const lat = await runLoad('lat', o.latencyRate, o.latencySeconds, o.burstEveryMs);
     await watcher.waitFor('lat', lat.eventsAccepted, o.drainTimeoutSeconds * 1000);
-    const alertDeadline = Date.now() + 30_000;
-    while (lat.bursts.some((b) => !arrivals.has(b.source)) && Date.now() < alertDeadline) await sleep(250);
-    const alertMs = lat.bursts.filter((b) => arrivals.has(b.source)).map((b) => arrivals.get(b.source)! - b.lastSentAt);
+    const alertMs = await alertLatencies(lat.bursts, 30_000);
     const latency: E2EResult['latency'] = {
       load: lat,
       ackMs: lat.ackMs,
@@ -368,9 +373,7 @@ export async function endToEnd(ctx: { brokers: string[]; registryUrl: string; pg
         await watcher.waitFor(tag, run.eventsAccepted, 5000);
         const peaks = Object.entries(lag.peaksOf(tag));
         const furthest = peaks.reduce<[string, LagPeak] | null>((a, b) => (a === null || b[1].seconds > a[1].seconds ? b : a), null);
-        const alertDeadline = Date.now() + 10_000;
-        while (run.bursts.some((b) => !arrivals.has(b.source)) && Date.now() < alertDeadline) await sleep(250);
-        const stepAlerts = run.bursts.filter((b) => arrivals.has(b.source)).map((b) => arrivals.get(b.source)! - b.lastSentAt);
+        const stepAlerts = await alertLatencies(run.bursts, 10_000);
         const measured = {
           rate,
           alertMs: summarize(stepAlerts),

@@ -53,13 +53,14 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 }
 
 /**
- * Reads and throws away the rest of a refused body, so the client reads the refusal and the connection
- * stays usable. Closing a socket with unread input makes the kernel answer with a reset, which can destroy
- * the response before the client reads it: a client still uploading would see "connection reset", not 413.
- * A client that goes on sending past `limit` bytes in all has its connection cut (the server's request
- * timeout bounds a slow one).
+ * Reads and throws away the rest of a body refused as larger than `maxBodyBytes`, so the client reads the
+ * refusal and the connection stays usable. Closing a socket with unread input makes the kernel answer with
+ * a reset, which can destroy the response before the client reads it: a client still uploading would see
+ * "connection reset", not 413. A client that goes on sending past max(8 × maxBodyBytes, 64 MiB) in all has
+ * its connection cut (the server's request timeout bounds a slow one).
  */
-export function discardRest(req: IncomingMessage, limit: number): void {
+export function discardRest(req: IncomingMessage, maxBodyBytes: number): void {
+  const limit = Math.max(8 * maxBodyBytes, 64 * 1024 * 1024);
   let discarded = 0;
   req.on('data', (chunk: Buffer) => {
     discarded += chunk.length;
@@ -67,9 +68,6 @@ export function discardRest(req: IncomingMessage, limit: number): void {
   });
   req.resume();
 }
-
-/** How much of a refused body is read and thrown away before the connection is cut instead. */
-export const discardLimit = (maxBodyBytes: number): number => Math.max(8 * maxBodyBytes, 64 * 1024 * 1024);
 
 /** One NDJSON line that is not JSON: rejected on its own, the other lines still count. */
 export class LineError {

@@ -8,7 +8,7 @@ import { ingestMetrics } from '../metrics';
 import { presentedKey, type ApiKeyring, type RateLimiter } from '../producers';
 import type { LoadShedder } from '../shedding';
 import { KafkaUnavailable, type EventSink } from '../sink';
-import { BodyTooLarge, LineError, contentType, discardLimit, discardRest, parseNdjson, readBody } from './body';
+import { BodyTooLarge, LineError, contentType, discardRest, parseNdjson, readBody } from './body';
 import { openApiDocument } from './openapi';
 
 export interface IngestLimits {
@@ -94,7 +94,7 @@ export function createIngestHandler(parts: IngestParts): IngestHandler {
     // 3. The body, bounded.
     const declared = Number(req.headers['content-length']);
     if (declared > parts.limits.maxBodyBytes) {
-      discardRest(req, discardLimit(parts.limits.maxBodyBytes));
+      discardRest(req, parts.limits.maxBodyBytes);
       return fail(res, route, 413, 'payload too large', `request body is ${declared} bytes; at most ${parts.limits.maxBodyBytes} are accepted (INGEST_MAX_BODY_BYTES)`);
     }
     let body: Buffer;
@@ -102,7 +102,7 @@ export function createIngestHandler(parts: IngestParts): IngestHandler {
       body = await readBody(req, parts.limits.maxBodyBytes);
     } catch (err) {
       if (err instanceof BodyTooLarge) {
-        discardRest(req, discardLimit(parts.limits.maxBodyBytes));
+        discardRest(req, parts.limits.maxBodyBytes);
         return fail(res, route, 413, 'payload too large', err.message);
       }
       throw err;
